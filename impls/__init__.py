@@ -1,0 +1,37 @@
+"""vecbench implementations of one logistic-regression gradient-descent step.
+
+``IMPLEMENTATIONS`` maps a name to an :class:`Implementation`, slowest family first. Every
+``propagate(w, b, X, Y) -> Gradients`` has the same contract (see :mod:`impls.model`).
+"""
+
+from __future__ import annotations
+
+from impls import feature_vectorized, numba_loops, numpy_vectorized, python_loops
+from impls.model import Gradients, optimize, predict, validate_inputs
+from impls.problem import make_problem
+from impls.registry import Implementation
+
+
+def _from_module(name: str, module, family: str, **flags) -> Implementation:
+    return Implementation(name, module.DESCRIPTION, module.propagate, family, **flags)
+
+
+IMPLEMENTATIONS: dict[str, Implementation] = {
+    impl.name: impl
+    for impl in (
+        _from_module("python-loops", python_loops, "python"),
+        _from_module("feature-vectorized", feature_vectorized, "numpy"),
+        _from_module("numpy-vectorized", numpy_vectorized, "numpy"),
+        _from_module("numba-loops", numba_loops, "numba", jit=True),
+    )
+}
+
+__all__ = [
+    "IMPLEMENTATIONS",
+    "Gradients",
+    "Implementation",
+    "make_problem",
+    "optimize",
+    "predict",
+    "validate_inputs",
+]

@@ -1,0 +1,29 @@
+"""The registry type: what every implementation provides."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from impls.model import Gradients, Kernel
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """One way of computing the step.
+
+    ``propagate(w, b, X, Y) -> Gradients`` validates its input (shared code) and runs ``kernel``;
+    benchmarks time ``kernel`` on already-validated data, so that the identical validation pass is
+    not counted against any one implementation.
+    """
+
+    name: str
+    description: str
+    propagate: Callable[..., Gradients]
+    family: str  # "python", "numpy", "numba" or "peer"
+    jit: bool = False  # compiled on first call: benchmarks record the compile time separately
+    parallel: bool = False  # uses more than one thread of its own (Numba prange, torch, jax)
+
+    @property
+    def kernel(self) -> Kernel:
+        return self.propagate.kernel
