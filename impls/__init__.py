@@ -6,7 +6,15 @@
 
 from __future__ import annotations
 
-from impls import feature_vectorized, numba_loops, numpy_vectorized, python_loops
+from impls import (
+    feature_vectorized,
+    numba_fused,
+    numba_loops,
+    numba_parallel,
+    numpy_vectorized,
+    peers,
+    python_loops,
+)
 from impls.model import Gradients, optimize, predict, validate_inputs
 from impls.problem import make_problem
 from impls.registry import Implementation
@@ -23,6 +31,13 @@ IMPLEMENTATIONS: dict[str, Implementation] = {
         _from_module("feature-vectorized", feature_vectorized, "numpy"),
         _from_module("numpy-vectorized", numpy_vectorized, "numpy"),
         _from_module("numba-loops", numba_loops, "numba", jit=True),
+        _from_module("numba-fused", numba_fused, "numba", jit=True),
+        _from_module("numba-parallel", numba_parallel, "numba", jit=True, parallel=True),
+        # optional: registered when the library is installed (pip install -e .[peers])
+        *(
+            _from_module(name, module, "peer", jit=module.JIT, parallel=True, **module.ACCURACY)
+            for name, module in peers.available()
+        ),
     )
 }
 

@@ -53,14 +53,21 @@ def _as_array(name: str, value) -> np.ndarray:
     return array
 
 
-def _all_finite(array: np.ndarray) -> bool:
+def _check_finite(name: str, array: np.ndarray) -> None:
+    """Raise ``ValueError`` naming the first NaN/inf of ``array`` and its index."""
     # why: one pairwise sum is a single pass with no temporary; a NaN or inf anywhere makes it
     # non-finite. Only when it is non-finite (which a finite array can also cause, by overflow)
     # do we pay for the exact element-wise check.
     with np.errstate(over="ignore", invalid="ignore"):
         if np.isfinite(array.sum()):
-            return True
-    return bool(np.isfinite(array).all())
+            return
+    bad = np.argwhere(~np.isfinite(array))
+    if len(bad):
+        index = tuple(int(i) for i in bad[0])
+        raise ValueError(
+            f"{name} must contain only finite values; got {array[index]} at index {index} "
+            f"({len(bad)} non-finite value{'s' if len(bad) > 1 else ''} in all)"
+        )
 
 
 def float_dtype_of(X: np.ndarray) -> np.dtype:
@@ -106,10 +113,8 @@ def validate_inputs(w, b, X, Y) -> tuple[np.ndarray, float, np.ndarray, np.ndarr
     if not math.isfinite(b):
         raise ValueError(f"b must be finite; got {b}")
 
-    if not _all_finite(X):
-        raise ValueError("X must contain only finite values; got NaN or inf")
-    if not _all_finite(w):
-        raise ValueError("w must contain only finite values; got NaN or inf")
+    _check_finite("X", X)
+    _check_finite("w", w)
     if not np.isin(Y, (0, 1)).all():
         bad = Y[~np.isin(Y, (0, 1))].ravel()[:3].tolist()
         raise ValueError(f"Y must contain only labels 0 and 1; got values such as {bad}")

@@ -26,7 +26,10 @@ def make_problem(m: int, n_x: int, *, seed: int = 0, dtype=np.float64, order: st
     """
     m = _positive_int("m", m)
     n_x = _positive_int("n_x", n_x)
-    dtype = np.dtype(dtype)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise ValueError(f"dtype must be float32 or float64; got {dtype!r}") from None
     if dtype not in FLOAT_DTYPES:
         raise ValueError(f"dtype must be float32 or float64; got {dtype}")
     if order not in ("C", "F"):

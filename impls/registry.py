@@ -23,6 +23,11 @@ class Implementation:
     family: str  # "python", "numpy", "numba" or "peer"
     jit: bool = False  # compiled on first call: benchmarks record the compile time separately
     parallel: bool = False  # uses more than one thread of its own (Numba prange, torch, jax)
+    #: the float64 relative error (to the magnitude of the summed terms) the implementation
+    #: guarantees; 1e-10 for everything we write. Only a peer whose library approximates may
+    #: declare more, with the reason in ``accuracy_note`` (the tests hold it to that bound).
+    float64_rtol: float = 1e-10
+    accuracy_note: str = ""
 
     @property
     def kernel(self) -> Kernel:

@@ -1,0 +1,168 @@
+"""The grid of benchmark points: presets, size parsing, and the order points are measured in.
+
+A *point* is one (implementation, m, n_x, dtype, order). Points are measured size by size,
+smallest first (so the time budget can predict a size from the smaller ones), and within one
+(m, n_x, dtype, order) every implementation runs back to back, in an order that reverses from
+one such group to the next, so slow drift of a shared machine favours no implementation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import impls
+
+DTYPES = ("float64", "float32")
+ORDERS = ("C", "F")
+REFERENCE = "numpy-vectorized"  # every point's output is checked against this one
+BASELINE = "python-loops"  # speedups are printed relative to this one
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named grid with its per-call time budget and per-point timing target (seconds)."""
+
+    name: str
+    ms: tuple[int, ...]
+    n_xs: tuple[int, ...]
+    budget_s: float  # a point whose predicted call time exceeds this is skipped, not timed
+    timing_s: float  # aim for this much timing per point (at least MIN_ROUNDS rounds)
+    description: str = ""
+
+
+PRESETS: dict[str, Preset] = {
+    preset.name: preset
+    for preset in (
+        Preset(
+            "quick", (100, 1_000, 10_000), (1, 10, 100), budget_s=0.05, timing_s=0.03,
+            description="m 100–10⁴ × n_x 1–100 (9 sizes); 0.05 s budget per call",
+        ),
+        Preset(
+            "default", (10, 100, 1_000, 10_000, 100_000, 1_000_000), (1, 10, 100, 1000),
+            budget_s=0.5, timing_s=0.1,
+            description="m 10–10⁶ × n_x 1–1000 (24 sizes); 0.5 s budget per call",
+        ),
+        Preset(
+            "full", (10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000),
+            (1, 3, 10, 30, 100, 300, 1000, 3000), budget_s=5.0, timing_s=0.5,
+            description="m 10–10⁷ × n_x 1–3000 (sizes that fit in memory); 5 s budget per call",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True, order=True)
+class Point:
+    """One benchmark point; ``key`` identifies it across runs (resume)."""
+
+    impl: str
+    m: int
+    n_x: int
+    dtype: str = "float64"
+    order: str = "C"
+
+    @property
+    def key(self) -> tuple:
+        return (self.impl, self.m, self.n_x, self.dtype, self.order)
+
+    @property
+    def data_key(self) -> tuple:
+        """Points with the same data_key share one problem (and one reference result)."""
+        return (self.m, self.n_x, self.dtype, self.order)
+
+    @property
+    def group(self) -> str:
+        return f"m={self.m} n_x={self.n_x} {self.dtype} {self.order}"
+
+    @property
+    def id(self) -> str:
+        return f"{self.impl}-m={self.m}-n_x={self.n_x}-{self.dtype}-{self.order}"
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """What to measure: implementations × sizes × dtypes × orders (all given in the order used)."""
+
+    impls: tuple[str, ...]
+    ms: tuple[int, ...]
+    n_xs: tuple[int, ...]
+    dtypes: tuple[str, ...] = ("float64",)
+    orders: tuple[str, ...] = ("C",)
+    dropped_sizes: tuple[tuple[int, int], ...] = ()  # left out: would not fit in memory
+
+    def sizes(self) -> list[tuple[int, int]]:
+        """(m, n_x) pairs not dropped, smallest m·n_x first."""
+        pairs = {(m, n_x) for m in self.ms for n_x in self.n_xs if (m, n_x) not in self.dropped_sizes}
+        return sorted(pairs, key=lambda size: (size[0] * size[1], size[0]))
+
+    def points(self) -> list[Point]:
+        """Every point in measuring order (see the module docstring)."""
+        ordered: list[Point] = []
+        group_index = 0
+        for m, n_x in self.sizes():
+            for dtype in self.dtypes:
+                for order in self.orders:
+                    names = self.impls if group_index % 2 == 0 else tuple(reversed(self.impls))
+                    ordered.extend(Point(name, m, n_x, dtype, order) for name in names)
+                    group_index += 1
+        return ordered
+
+    def as_dict(self) -> dict:
+        return {
+            "impls": list(self.impls),
+            "m": list(self.ms),
+            "n_x": list(self.n_xs),
+            "dtypes": list(self.dtypes),
+            "orders": list(self.orders),
+            "dropped_sizes": [list(size) for size in self.dropped_sizes],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> GridSpec:
+        return cls(
+            impls=tuple(data["impls"]),
+            ms=tuple(data["m"]),
+            n_xs=tuple(data["n_x"]),
+            dtypes=tuple(data["dtypes"]),
+            orders=tuple(data["orders"]),
+            dropped_sizes=tuple(tuple(size) for size in data.get("dropped_sizes", ())),
+        )
+
+
+def registered_impls() -> tuple[str, ...]:
+    """Names of every registered implementation, in registry order (read at call time)."""
+    return tuple(impls.IMPLEMENTATIONS)
+
+
+def parse_size(name: str, text: str) -> int:
+    """A positive integer size from the command line; ``1e3`` and ``1_000`` mean 1000."""
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{name} must be a positive integer; got {text!r}") from None
+        if not (math.isfinite(number) and number.is_integer()):
+            raise ValueError(f"{name} must be a positive integer; got {text!r}") from None
+        value = int(number)
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {text!r}")
+    return value
+
+
+def check_impls(names) -> tuple[str, ...]:
+    """The given implementation names, each checked against the registry (order kept, no repeats)."""
+    known = registered_impls()
+    for name in names:
+        if name not in known:
+            raise ValueError(f"unknown implementation {name!r}; registered: {', '.join(known)}")
+    return tuple(dict.fromkeys(names))
+
+
+def check_choices(name: str, values, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    for value in values:
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+    return tuple(dict.fromkeys(values))

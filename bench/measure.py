@@ -1,0 +1,108 @@
+"""Timing one point: check the first call against the reference, then time steady-state calls.
+
+The first call of a kernel is the check and the warm-up: its output is compared with the
+reference (numpy-vectorized on the same data) and its time, minus the steady median, is a JIT
+implementation's compile time. Only then is the kernel timed with pytest-benchmark's pedantic
+mode, with the garbage collector off and as many rounds as fit the point's timing target.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import time
+from contextlib import contextmanager
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+MIN_ROUNDS = 3
+MAX_ROUNDS = 10_000
+# why: perf_counter ticks in ~100 ns on Linux; a round of ≥ 20 µs keeps its quantisation < 1 %,
+# so calls faster than that are repeated (pytest-benchmark "iterations") inside each round.
+MIN_ROUND_S = 20e-6
+CALIBRATION_S = 1e-3  # run a fast kernel for at least this long to estimate one call
+#: (rtol, atol) per dtype for the check against the reference. why: a sanity check that catches
+#: wrong answers (off by O(1)) on make_problem's O(1) data, loose enough for any summation
+#: order; the strict equivalence harness is tests/test_equivalence.py.
+TOLERANCES = {"float64": (1e-6, 1e-9), "float32": (1e-3, 1e-4)}
+
+
+class Step(NamedTuple):
+    """A step's output as float64: ``dw`` (n_x,), ``db`` and ``cost`` floats."""
+
+    dw: np.ndarray
+    db: float
+    cost: float
+
+    @classmethod
+    def of(cls, output) -> Step:
+        dw, db, cost = output
+        return cls(np.asarray(dw, dtype=np.float64).reshape(-1), float(db), float(cost))
+
+
+@contextmanager
+def gc_disabled():
+    """Garbage collector off inside (why: a collection inside a timed round is noise, not cost)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def timed_call(kernel: Callable, args: tuple) -> tuple[float, Step]:
+    """Seconds of one call, and its output."""
+    start = time.perf_counter()
+    output = kernel(*args)
+    return time.perf_counter() - start, Step.of(output)
+
+
+def mismatch(result: Step, reference: Step, dtype: str, declared_rtol: float = 0.0) -> str | None:
+    """Why ``result`` differs from ``reference`` beyond the dtype's tolerance, or None.
+
+    ``declared_rtol``: an implementation's own float64 accuracy bound (registry's
+    ``float64_rtol``), used where it is looser than the float64 tolerance here.
+    """
+    rtol, atol = TOLERANCES[dtype]
+    if dtype == "float64":
+        rtol = max(rtol, declared_rtol)
+    if result.dw.shape != reference.dw.shape:
+        return f"dw has {result.dw.size} values, the reference {reference.dw.size}"
+    for name, got, want in (("dw", result.dw, reference.dw), ("db", result.db, reference.db),
+                            ("cost", result.cost, reference.cost)):
+        got, want = np.atleast_1d(got), np.atleast_1d(want)
+        close = np.isclose(got, want, rtol=rtol, atol=atol)
+        if not close.all():
+            index = int(np.argmin(close))
+            return (f"{name} differs from the reference: {got[index]!r} vs {want[index]!r}"
+                    f" at index {index} (rtol {rtol:g}, atol {atol:g})")
+    return None
+
+
+def estimate_call_s(kernel: Callable, args: tuple) -> float:
+    """Seconds per call, from as many calls as make up CALIBRATION_S (at least one)."""
+    calls, start = 0, time.perf_counter()
+    while True:
+        kernel(*args)
+        calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= CALIBRATION_S:
+            return elapsed / calls
+
+
+def plan_rounds(call_s: float, timing_s: float) -> tuple[int, int]:
+    """(rounds, iterations) so each round lasts ≥ MIN_ROUND_S and all of them about ``timing_s``."""
+    iterations = max(1, math.ceil(MIN_ROUND_S / max(call_s, 1e-9)))
+    rounds = round(timing_s / (call_s * iterations))
+    return min(max(rounds, MIN_ROUNDS), MAX_ROUNDS), iterations
+
+
+def time_kernel(benchmark, kernel: Callable, args: tuple, timing_s: float) -> float:
+    """Time ``kernel(*args)`` with ``benchmark.pedantic``; returns the median seconds per call."""
+    rounds, iterations = plan_rounds(estimate_call_s(kernel, args), timing_s)
+    with gc_disabled():
+        benchmark.pedantic(kernel, args=args, rounds=rounds, iterations=iterations)
+    return benchmark.stats.stats.median

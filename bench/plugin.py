@@ -1,0 +1,230 @@
+"""The pytest plugin that carries a run: grid, budget, thread count, data, and each point's record.
+
+``bench/test_benchmarks.py`` has one test function; this plugin parametrizes it with the grid's
+points (in measuring order) and runs each point (:meth:`VecbenchPlugin.run_point`). Plain
+``pytest bench/`` gets a plugin built from ``--vecbench-*`` options (bench/conftest.py);
+``vecbench run`` passes its own, with a recorder that checkpoints and prints every point.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import ExitStack
+from typing import Protocol
+
+import pytest
+
+import impls
+from bench import memory
+from bench.bandwidth import floor_fields as bandwidth_floor_fields
+from bench.bandwidth import measure_read_bandwidth as measure_bandwidth
+from bench.budget import FREE_ELEMENTS, PROBE_ELEMENTS, Prediction, Predictor
+from bench.grid import BASELINE, Point, registered_impls
+from bench.machine import machine_info
+from bench.measure import MIN_ROUNDS, estimate_call_s, mismatch, time_kernel, timed_call
+from bench.problems import ProblemCache, describe_error, kernel_args
+from bench.progress import format_seconds
+from bench.results import entry_key, now_iso, vecbench_section
+from bench.settings import RunSettings
+from bench.threads import limit_new_pools, limited_threads
+
+PARAMS = ("impl", "m", "n_x", "dtype", "order")
+POINT_OVERHEAD_S = 0.01  # pytest, JSON rewrite and checkpoint per point (for the ETA)
+
+
+class Recorder(Protocol):
+    def start(self, plugin: VecbenchPlugin) -> None: ...
+    def point(self, plugin: VecbenchPlugin, point: Point, entry: dict) -> None: ...
+
+
+def floor_fields(point: Point, median_s: float | None, bandwidth: dict | None, threads: int) -> dict:
+    """bytes, floor_s, fraction_of_floor, achieved_GBps of a point (floor None without bandwidth)."""
+    return bandwidth_floor_fields(memory.data_bytes(point.m, point.n_x, point.dtype), median_s, bandwidth, threads)
+
+
+class VecbenchPlugin:
+    """Runs the points of ``settings.grid`` not already in ``done`` (entries of a resumed run)."""
+
+    def __init__(self, settings: RunSettings, *, done: list[dict] = (), recorder: Recorder | None = None,
+                 bandwidth: dict | None = None, command: str = "pytest bench/") -> None:
+        self.settings = settings
+        self.recorder = recorder
+        self.bandwidth = bandwidth
+        self.command = command
+        self.started = now_iso()
+        self.created = time.perf_counter()
+        self.machine: dict | None = None
+        self.done_keys = {entry_key(entry) for entry in done}
+        self.points = [p for p in settings.grid.points() if p.key not in self.done_keys]
+        self.generated: list[Point] = []
+        self.not_measured: list[dict] = []  # for pytest-benchmark's own JSON (plain pytest)
+        self.medians: dict[tuple, float] = {}
+        self.predictor = Predictor()
+        for entry in done:
+            if entry["extra_info"]["status"] == "measured":
+                self._remember(Point(*entry_key(entry)), entry["stats"]["median"])
+        self.problems = ProblemCache()
+        self.finished_points = 0
+        self.compile_total_s = 0.0  # why: kept out of the per-point average the ETA uses
+        self.recorded_nodeids: set[str] = set()
+        self.stop_requested = False  # set by vecbench run's Ctrl-C handler
+        self._session = ExitStack()
+        self._running = False
+
+    # ---- pytest hooks -------------------------------------------------------------------
+    def pytest_generate_tests(self, metafunc) -> None:
+        if set(PARAMS) <= set(metafunc.fixturenames):
+            self.generated = list(self.points)
+            metafunc.parametrize(PARAMS, [p.key for p in self.points], ids=[p.id for p in self.points])
+
+    def pytest_sessionfinish(self, session) -> None:
+        self.problems.clear()
+        self._session.close()
+
+    def pytest_benchmark_update_json(self, config, benchmarks, output_json) -> None:
+        """``pytest bench/ --benchmark-json/--benchmark-save``: add our section.
+
+        The points not measured go in ``vecbench.not_measured``, not in ``benchmarks``
+        (why: pytest-benchmark's compare refuses a whole file with one ``"stats": null``).
+        """
+        output_json["vecbench"] = {**vecbench_section(self, complete=True), "not_measured": self.not_measured}
+
+    # ---- the run ------------------------------------------------------------------------
+    def start(self) -> None:
+        """Thread limits, bandwidth and machine info: once, before the first point is timed."""
+        if self._running:
+            return
+        self._running = True
+        if self.bandwidth is None:
+            self.bandwidth = measure_bandwidth(self.settings.threads)
+        self._session.enter_context(limited_threads(self.settings.threads))
+        self.machine = machine_info()  # why: after the bandwidth's parallel sum, Numba knows its layer
+        if self.recorder:
+            self.recorder.start(self)
+
+    def unbenchmarked(self) -> list[str]:
+        """Implementations that should have points but were given none (the guard test)."""
+        expected = self.settings.grid.impls if self.settings.impls_selected else registered_impls()
+        covered = {p.impl for p in self.generated} | {key[0] for key in self.done_keys}
+        return [name for name in expected if name not in covered]
+
+    def run_point(self, benchmark, point: Point) -> None:
+        """Predict, check against the reference, then time one point; record it in every case."""
+        if self.stop_requested:
+            raise KeyboardInterrupt  # why: Ctrl-C came while a library swallowed the exception
+        self.start()
+        impl = impls.IMPLEMENTATIONS[point.impl]
+        benchmark.group = point.group
+        prediction = self._predict(point)
+        if prediction and prediction.seconds > self.settings.budget_s:
+            self._record(benchmark, point, "skipped-budget", prediction=prediction)
+            pytest.skip(f"{point.id}: predicted {format_seconds(prediction.seconds)} per call"
+                        f" > budget {format_seconds(self.settings.budget_s)}")
+        if point.data_key != self.problems.key:
+            self.problems.clear()  # why: free the previous size before checking what fits
+        error = self._memory_refusal(point, impl.family)
+        if not error:
+            problem = self.problems.get(point)
+            error = problem.error
+        if not error:
+            try:
+                first_s, result = timed_call(impl.kernel, problem.args)
+                error = mismatch(result, problem.reference, point.dtype, impl.float64_rtol)
+            except Exception as exc:
+                error = describe_error(exc)
+        if error:
+            self._record(benchmark, point, "failed", error=error)
+            pytest.fail(f"{point.id}: {error}", pytrace=False)
+        if benchmark.disabled:  # --benchmark-disable: a correctness run, nothing timed
+            return
+        limit_new_pools(self.settings.threads)  # why: the first call may have loaded a BLAS
+        median = time_kernel(benchmark, impl.kernel, problem.args, self.settings.timing_s)
+        self._remember(point, median)
+        compile_s = max(0.0, first_s - median) if impl.jit else None
+        self.compile_total_s += compile_s or 0.0
+        self._record(benchmark, point, "measured", median=median, compile_s=compile_s)
+
+    def _memory_refusal(self, point: Point, family: str) -> str | None:
+        """Why this point would not fit in the memory available now (None if it fits)."""
+        needed = memory.impl_extra_bytes(family, point.m, point.n_x)
+        if point.data_key != self.problems.key:  # why: else the problem is already allocated
+            needed += memory.problem_bytes(point.m, point.n_x, point.dtype)
+        return memory.refusal(f"{point.impl} at m={point.m}, n_x={point.n_x}", needed)
+
+    def _remember(self, point: Point, median: float) -> None:
+        self.medians[point.key] = median
+        self.predictor.add(point, median)
+
+    def _predict(self, point: Point) -> Prediction | None:
+        if not self.predictor.has_basis(point) and point.m * point.n_x > FREE_ELEMENTS:
+            self._probe(point)
+        return self.predictor.predict(point)
+
+    def _probe(self, point: Point) -> None:
+        """Time single calls at small sizes of the same n_x: a basis for a large first point."""
+        sizes = {max(1, elements // point.n_x) for elements in PROBE_ELEMENTS}
+        kernel = impls.IMPLEMENTATIONS[point.impl].kernel
+        for m in sorted(size for size in sizes if size < point.m):
+            try:
+                args = kernel_args(m, point.n_x, point.dtype, point.order)
+                kernel(*args)  # why: a JIT kernel compiles here, not inside the probe's timing
+                self.predictor.add(Point(point.impl, m, point.n_x, point.dtype, point.order),
+                                   estimate_call_s(kernel, args), probe=True)
+            except Exception:  # the point's own check reports what is wrong with the kernel
+                return
+
+    def _record(self, benchmark, point: Point, status: str, *, median: float | None = None,
+                compile_s: float | None = None, prediction: Prediction | None = None,
+                error: str | None = None) -> None:
+        benchmark.extra_info.update(
+            impl=point.impl, m=point.m, n_x=point.n_x, dtype=point.dtype, order=point.order,
+            threads=self.settings.threads, compile_s=compile_s, status=status,
+            predicted_s=prediction.seconds if prediction else None,
+            prediction_basis=prediction.basis if prediction else None, error=error,
+            **floor_fields(point, median, self.bandwidth, self.settings.threads),
+        )
+        if status == "measured":
+            entry = benchmark.stats.as_dict(include_data=False)
+        else:
+            entry = {"group": point.group, "name": benchmark.name, "fullname": benchmark.fullname,
+                     "params": dict(zip(PARAMS, point.key)), "param": benchmark.param,
+                     "extra_info": dict(benchmark.extra_info), "stats": None}
+            self.not_measured.append(entry)
+        self.recorded_nodeids.add(benchmark.fullname)
+        self.finished_points += 1
+        if self.recorder:
+            self.recorder.point(self, point, entry)
+
+    # ---- for progress lines ---------------------------------------------------------------
+    def speedup(self, point: Point) -> float | None:
+        """``python-loops`` median / this point's median at the same size, if both are known."""
+        baseline = self.medians.get((BASELINE, *point.key[1:]))
+        median = self.medians.get(point.key)
+        return baseline / median if baseline and median else None
+
+    def seconds_left(self, elapsed_s: float) -> float:
+        """Estimated wall time of the points not yet finished.
+
+        Each point's cost is modelled from its predicted call time (check and calibration calls,
+        then about ``timing_s`` but at least MIN_ROUNDS calls) plus the build of each new size;
+        the sum is scaled by how the same model did on the points already finished.
+        """
+        done, remaining = self.points[:self.finished_points], self.points[self.finished_points:]
+        if not remaining or not done:
+            return 0.0
+        modelled_done = self._modelled_seconds(done, built=None)
+        active_s = max(0.0, elapsed_s - self.compile_total_s)
+        scale = min(max(active_s / modelled_done, 0.5), 4.0) if modelled_done > 0 else 1.0
+        return scale * self._modelled_seconds(remaining, built=self.problems.key)
+
+    def _modelled_seconds(self, points: list[Point], built: tuple | None) -> float:
+        total, sizes = 0.0, set()
+        for point in points:
+            prediction = self.predictor.predict(point) if self.predictor.has_basis(point) else None
+            call_s = prediction.seconds if prediction else 0.0
+            if call_s > self.settings.budget_s:
+                continue  # skipped: costs nothing
+            total += POINT_OVERHEAD_S + 2 * call_s + max(self.settings.timing_s, MIN_ROUNDS * call_s)
+            if point.data_key != built:
+                sizes.add(point.data_key)
+        return total + sum(self.problems.seconds_per_element * m * n_x for m, n_x, *_ in sizes)

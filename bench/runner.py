@@ -1,0 +1,192 @@
+"""``vecbench run``: drive pytest-benchmark over the grid, checkpoint every point, then report.
+
+The measuring happens in pytest (bench/test_benchmarks.py, parametrized and run by
+bench.plugin); this module turns the command line into settings, opens or resumes the results
+file, runs pytest with the plugin, prints progress, and finishes the file.
+"""
+
+from __future__ import annotations
+
+import shlex
+import signal
+import sys
+import threading
+import time
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from bench.cli import call_main, load
+from bench.grid import Point
+from bench.plugin import VecbenchPlugin
+from bench.progress import format_duration, format_seconds, point_line
+from bench.results import (
+    RESULTS_DIR,
+    ResultsFile,
+    ResumeError,
+    default_path,
+    entry_key,
+    latest_incomplete,
+    new_document,
+    now_iso,
+)
+from bench.run_args import build_parser, check_resume_alone, settings_from
+from bench.settings import RunSettings
+
+BENCHMARKS = Path(__file__).with_name("test_benchmarks.py")
+INTERRUPTED = 130  # the shell's status for Ctrl-C
+
+
+class RunRecorder:
+    """Writes each finished point to the results file and prints its progress line."""
+
+    def __init__(self, results: ResultsFile, total: int) -> None:
+        self.results = results
+        self.total = total
+        self.started = time.perf_counter()
+
+    def start(self, plugin: VecbenchPlugin) -> None:
+        self.results.vecbench.update(machine=plugin.machine, bandwidth=plugin.bandwidth)
+        self.started = time.perf_counter()
+
+    def point(self, plugin: VecbenchPlugin, point: Point, entry: dict) -> None:
+        self.results.add(entry)
+        elapsed = time.perf_counter() - self.started
+        done = len(self.results.entries)
+        eta = plugin.seconds_left(elapsed) if done < self.total else None
+        line = point_line(point, entry, plugin.speedup(point), plugin.settings.budget_s, done, self.total, eta)
+        print(line, flush=True)
+
+
+class ErrorPrinter:
+    """Prints failures that are not a recorded point (a collection error, the guard test)."""
+
+    def __init__(self, plugin: VecbenchPlugin) -> None:
+        self.plugin = plugin
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.failed and report.nodeid not in self.plugin.recorded_nodeids:
+            print(f"ERROR in {report.nodeid}:\n{report.longreprtext}", flush=True)
+
+    def pytest_collectreport(self, report) -> None:
+        if report.failed:
+            print(f"ERROR collecting {report.nodeid}:\n{report.longreprtext}", flush=True)
+
+
+def open_results(args, command: str) -> tuple[ResultsFile, RunSettings]:
+    """A new results file, or the interrupted one ``--resume`` names. ValueError: bad input."""
+    check_resume_alone(args)
+    if args.resume:
+        path = latest_incomplete(RESULTS_DIR) if args.resume is True else Path(args.resume)
+        results = ResultsFile.load(path)
+        return results, RunSettings.from_vecbench(results.vecbench)
+    settings = settings_from(args)
+    path = Path(args.out) if args.out else default_path()
+    if path.suffix != ".json":
+        raise ValueError(f"--out must name a .json file; got {args.out!r}")
+    vecbench = {"schema": 1, "preset": settings.preset, "command": command, "started": now_iso(),
+                "finished": None, "complete": False, "threads": settings.threads, "machine": None,
+                "bandwidth": None, "settings": settings.as_dict()}
+    return ResultsFile(path, new_document(vecbench)), settings
+
+
+def run_pytest(plugin: VecbenchPlugin) -> int:
+    args = [str(BENCHMARKS), "-s", "-p", "no:terminal", "-p", "no:cacheprovider", "-o", "addopts=",
+            "--benchmark-disable-gc"]  # why: recorded in each entry's options; we disable it too
+    return int(pytest.main(args, plugins=[plugin, ErrorPrinter(plugin)]))
+
+
+def make_reports(path: Path) -> int:
+    """Charts and REPORT.md from the results (``vecbench plot`` and ``report``); worst exit status."""
+    status = 0
+    for module_name in ("bench.charts", "bench.report"):
+        module = load(module_name)
+        if module is None:
+            print(f"({module_name} is not in this installation: skipped)")
+            continue
+        status = max(status, call_main(module, [str(path)]))
+    return status
+
+
+def summary(results: ResultsFile, seconds: float) -> str:
+    counts = Counter(entry["extra_info"]["status"] for entry in results.entries)
+    parts = ", ".join(f"{counts[status]} {status}" for status in ("measured", "skipped-budget", "failed"))
+    return f"{len(results.entries)} points ({parts}) in {format_duration(seconds)}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = shlex.join(["python", "-m", "bench", "run", *argv])
+    try:
+        results, settings = open_results(args, command)
+    except (ValueError, ResumeError) as exc:
+        parser.error(str(exc))
+    planned = settings.grid.points()
+    recorder = RunRecorder(results, total=len(planned))
+    plugin = VecbenchPlugin(settings, done=results.entries, recorder=recorder,
+                            bandwidth=results.vecbench.get("bandwidth"), command=results.vecbench["command"])
+    try:
+        with results.locked(), ctrl_c_stops(plugin):
+            announce(plugin, results.path)
+            return finish_run(results, plugin, run_pytest(plugin), args.no_report)
+    except ResumeError as exc:  # another process is writing this results file
+        parser.error(str(exc))
+
+
+@contextmanager
+def ctrl_c_stops(plugin: VecbenchPlugin):
+    """Ctrl-C raises KeyboardInterrupt as usual and is also remembered, so the next point stops
+    the run even if a library swallowed that exception (seen in long runs)."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield  # SIGINT ignored (a background job) or handled by the caller: leave it alone
+        return
+
+    def interrupt(signum, frame):
+        plugin.stop_requested = True
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def announce(plugin: VecbenchPlugin, path: Path) -> None:
+    settings = plugin.settings
+    print(f"vecbench run: {settings.preset} preset, {len(settings.grid.points())} points "
+          f"({len(plugin.points)} to run), threads {settings.threads}, "
+          f"budget {format_seconds(settings.budget_s)} per call → {path}", flush=True)
+    for m, n_x in settings.grid.dropped_sizes:
+        print(f"  size m={m}, n_x={n_x} left out: it would not fit in the available memory")
+
+
+def finish_run(results: ResultsFile, plugin: VecbenchPlugin, exit_code: int, no_report: bool) -> int:
+    """Complete the results file after pytest returned ``exit_code``; the run's exit status."""
+    planned = plugin.settings.grid.points()
+    if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        print(f"error: pytest could not run the benchmarks (exit status {exit_code}, see above)")
+        return 1
+    if exit_code == pytest.ExitCode.INTERRUPTED:
+        if not results.path.exists():
+            print("interrupted before the first point finished: nothing was written")
+        else:
+            print(f"interrupted: {len(results.entries)} of {len(planned)} points saved in {results.path}; "
+                  f"continue with: python -m bench run --resume {results.path}")
+        return INTERRUPTED
+    missing = {p.key for p in planned} - {entry_key(entry) for entry in results.entries}
+    if missing:
+        print(f"error: {len(missing)} points have no record (see the errors above); "
+              f"{results.path} is kept incomplete, continue with --resume {results.path}")
+        return 1
+    results.finish()
+    print(f"done: {summary(results, time.perf_counter() - plugin.created)}; results in {results.path} "
+          f"and {results.latest_path}")
+    report_status = 0 if no_report else make_reports(results.path)
+    failed = any(e["extra_info"]["status"] == "failed" for e in results.entries)
+    return max(report_status, int(failed))

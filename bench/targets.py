@@ -1,0 +1,322 @@
+"""``vecbench targets``: check the fast kernels' performance targets, as ratios measured in one run.
+
+Float64, every thread pool (Numba, BLAS via threadpoolctl, the peers) at the machine's core count.
+For each target point and both memory orders the data is built once, every implementation's
+output is checked against ``numpy-vectorized``, then all implementations are timed interleaved
+(round-robin rounds; medians). The memory read bandwidth is measured once; a point's floor is
+``bytes of X and Y / bandwidth``. Targets:
+
+- (m=10⁶, n_x=100) and (m=10⁵, n_x=1000): the fastest implementation at ≥ 0.85 of the floor and
+  ≥ 2.5× ``numpy-vectorized``;
+- (m=10⁶, n_x=10) and (m=10⁶, n_x=2): the fastest implementation ahead of every peer, at ≥ 0.5
+  of the floor;
+- a second process loads every Numba kernel from the on-disk cache (no recompilation); the
+  first compile time of each kernel is recorded.
+
+Prints a table with PASS/FAIL per target and writes what it measured to
+``reports/results/targets-latest.json``. Exit status 0 if every target passes, 1 if any fails,
+2 on a usage error. ``--quick`` runs the same checks on 1000× fewer samples, 3 rounds, a small
+bandwidth probe and the compile-cache check in the usual cache (a smoke test: its verdicts say
+nothing about the real targets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import impls
+from bench.bandwidth import floor_fields, measure_read_bandwidth
+from bench.compile_cache import check_compile_cache
+from bench.machine import machine_info
+from bench.measure import Step, gc_disabled, mismatch, timed_call
+from bench.problems import describe_error, kernel_args
+from bench.results import RESULTS_DIR, now_iso, write_json_atomically
+from bench.threads import limited_threads
+from bench.units import format_fraction, format_ratio, format_seconds
+from impls import peers
+
+REFERENCE = "numpy-vectorized"
+DTYPE = "float64"
+ORDERS = ("C", "F")
+DEFAULT_OUTPUT = RESULTS_DIR / "targets-latest.json"
+DEFAULT_ROUNDS = 7
+QUICK_M_DIVISOR = 1000
+QUICK_ROUNDS = 3
+#: An implementation predicted (from smaller probes) or measured (first call) to need more than
+#: this per call is not timed: it cannot be the fastest, and 7 rounds of it would take minutes.
+MAX_CALL_S = 1.0
+PROBE_M = 1000
+#: A probe that takes longer than this is not grown further: its extrapolation is trusted.
+PROBE_BUDGET_S = 0.3
+#: Pause before each timed call. why: idle BLAS/OpenMP worker threads of the implementation timed
+#: just before keep spinning for up to ~0.1 s (OpenBLAS's default thread timeout), and on a
+#: 2-core machine they would steal a core from the next implementation's threads.
+PAUSE_S = 0.15
+
+
+@dataclass(frozen=True)
+class TargetPoint:
+    """A problem size and what the fastest implementation must reach on it."""
+
+    m: int
+    n_x: int
+    min_fraction_of_floor: float
+    min_speedup_over_reference: float | None = None
+    ahead_of_peers: bool = False
+
+
+TARGET_POINTS = (
+    TargetPoint(10**6, 100, 0.85, min_speedup_over_reference=2.5),
+    TargetPoint(10**5, 1000, 0.85, min_speedup_over_reference=2.5),
+    TargetPoint(10**6, 10, 0.5, ahead_of_peers=True),
+    TargetPoint(10**6, 2, 0.5, ahead_of_peers=True),
+)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="vecbench targets", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help=f"smoke test: m divided by {QUICK_M_DIVISOR}")
+    parser.add_argument("--repeats", type=_positive_int, default=None,
+                        help=f"interleaved timing rounds per point (default {DEFAULT_ROUNDS}, "
+                             f"{QUICK_ROUNDS} with --quick)")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
+                        help=f"JSON file to write (default {DEFAULT_OUTPUT})")
+    args = parser.parse_args(argv)
+    if args.repeats is None:
+        args.repeats = QUICK_ROUNDS if args.quick else DEFAULT_ROUNDS
+    return args
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring one point
+
+
+def _predicted_call_s(kernel, m: int, n_x: int, order: str) -> float:
+    """Seconds per call at ``m`` samples, extrapolated linearly from a smaller probe problem.
+
+    The probe starts at PROBE_M samples and grows 10× while the extrapolation says "too slow"
+    and the probe stays cheap. why: a threaded kernel's fixed cost per call (waking its threads)
+    would make a small probe's extrapolation wildly pessimistic.
+    """
+    probe_m = min(m, PROBE_M)
+    while True:
+        args = kernel_args(probe_m, n_x, DTYPE, order)
+        kernel(*args)  # compiles a JIT kernel, so the next calls are the steady ones
+        # why: the best of 3, so that one call delayed by another process does not skip a kernel
+        seconds = min(timed_call(kernel, args)[0] for _ in range(3))
+        predicted = seconds * m / probe_m
+        if predicted <= MAX_CALL_S or probe_m == m or seconds * 10 > PROBE_BUDGET_S:
+            return predicted
+        probe_m = min(m, probe_m * 10)
+
+
+def _checked_kernels(args: tuple, point: TargetPoint, order: str) -> tuple[dict, dict]:
+    """Implementations to time (name → kernel) and the entries of those that will not be timed."""
+    reference = Step.of(impls.IMPLEMENTATIONS[REFERENCE].kernel(*args))
+    to_time, entries = {}, {}
+    for name, impl in impls.IMPLEMENTATIONS.items():
+        try:
+            predicted = _predicted_call_s(impl.kernel, point.m, point.n_x, order)
+            if predicted > MAX_CALL_S:
+                entries[name] = {"status": "skipped-slow", "predicted_s": predicted}
+                continue
+            first_s, output = timed_call(impl.kernel, args)
+        except Exception as exc:  # a failing implementation is reported, not fatal
+            entries[name] = {"status": "failed", "error": describe_error(exc)}
+            continue
+        error = mismatch(output, reference, DTYPE)
+        if error:
+            entries[name] = {"status": "failed", "error": error}
+        elif first_s > 3 * MAX_CALL_S:
+            entries[name] = {"status": "skipped-slow", "first_call_s": first_s}
+        else:
+            to_time[name] = impl.kernel
+    return to_time, entries
+
+
+def _interleaved_times(kernels: dict, args: tuple, rounds: int) -> dict[str, list[float]]:
+    """Seconds per call of each kernel, ``rounds`` round-robin rounds (why: drifts in machine
+    load then hit every implementation alike)."""
+    times: dict[str, list[float]] = {name: [] for name in kernels}
+    with gc_disabled():
+        for _ in range(rounds):
+            for name, kernel in kernels.items():
+                time.sleep(PAUSE_S)
+                times[name].append(timed_call(kernel, args)[0])
+    return times
+
+
+def _checks(point: TargetPoint, entries: dict, floor: dict) -> tuple[str | None, list[dict]]:
+    """The fastest implementation's name and the point's checks (each with ``passed``)."""
+    medians = {name: e["median_s"] for name, e in entries.items() if e["status"] == "measured"}
+    if not medians:
+        return None, [{"name": "measured", "passed": False, "detail": "no implementation was measured"}]
+    fastest = min(medians, key=medians.get)
+    fraction = floor["floor_s"] / medians[fastest]
+    checks = [{"name": "fraction_of_floor", "value": fraction, "threshold": point.min_fraction_of_floor,
+               "passed": fraction >= point.min_fraction_of_floor}]
+    if point.min_speedup_over_reference is not None:
+        speedup = medians[REFERENCE] / medians[fastest] if REFERENCE in medians else None
+        checks.append({"name": f"speedup_over_{REFERENCE}", "value": speedup,
+                       "threshold": point.min_speedup_over_reference,
+                       "passed": speedup is not None and speedup >= point.min_speedup_over_reference})
+    if point.ahead_of_peers:
+        checks.append(_peer_check(fastest, entries, medians))
+    return fastest, checks
+
+
+def _slow_call_s(entry: dict) -> float | None:
+    """A skipped-slow entry's measured first call, else its prediction (None if neither)."""
+    return entry.get("first_call_s") or entry.get("predicted_s")
+
+
+def _peer_check(fastest: str, entries: dict, medians: dict) -> dict:
+    """Is ``fastest`` ahead of every peer? A peer skipped as too slow counts with its measured
+    first call or predicted time (said so in the detail); a failed peer makes the check fail."""
+    peer_names = [name for name, impl in impls.IMPLEMENTATIONS.items() if impl.family == "peer"]
+    check = {"name": "ahead_of_every_peer", "threshold": None, "peers": peer_names}
+    if not peer_names:
+        return {**check, "value": None, "passed": False,
+                "detail": "no peer is installed (pip install -e .[peers]): nothing to compare with"}
+    failed = [name for name in peer_names if entries[name]["status"] == "failed"]
+    if failed:
+        return {**check, "value": None, "passed": False, "detail": f"peer failed: {', '.join(failed)}"}
+    peer_s = {name: medians.get(name) or _slow_call_s(entries[name]) for name in peer_names}
+    best_peer = min(peer_names, key=peer_s.get)
+    ratio = peer_s[best_peer] / medians[fastest]  # > 1: the fastest is ahead of the best peer
+    slow = [name for name in peer_names if name not in medians]
+    note = f"; not timed, too slow (≥ {format_seconds(MAX_CALL_S)}/call): {', '.join(slow)}" if slow else ""
+    return {**check, "value": ratio, "passed": fastest not in peer_names and ratio > 1.0,
+            "detail": f"best peer {best_peer}: {format_seconds(peer_s[best_peer])}{note}"}
+
+
+def measure_point(point: TargetPoint, order: str, rounds: int, bandwidth: dict, threads: int) -> dict:
+    """Everything measured at one target point in one memory order (the JSON's ``points`` item)."""
+    args = kernel_args(point.m, point.n_x, DTYPE, order)
+    X, Y = args[2], args[3]
+    floor = floor_fields(X.nbytes + Y.nbytes, None, bandwidth, threads)
+    kernels, entries = _checked_kernels(args, point, order)
+    for name, seconds in _interleaved_times(kernels, args, rounds).items():
+        median = statistics.median(seconds)
+        entries[name] = {"status": "measured", "median_s": median, "times_s": seconds,
+                         **floor_fields(floor["bytes"], median, bandwidth, threads)}
+    fastest, checks = _checks(point, entries, floor)
+    return {"m": point.m, "n_x": point.n_x, "order": order, "dtype": DTYPE, **floor,
+            "implementations": {name: entries[name] for name in impls.IMPLEMENTATIONS},
+            "fastest": fastest, "checks": checks, "passed": all(c["passed"] for c in checks)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Printing
+
+
+def _format_check(check: dict) -> str:
+    value = check.get("value")
+    if check["name"] == "fraction_of_floor":
+        text = f"floor fraction {format_fraction(value)} (≥ {check['threshold']})"
+    elif check["name"].startswith("speedup"):
+        shown = format_ratio(value) if value is not None else "n/a"
+        text = f"{shown} {REFERENCE} (≥ {format_ratio(check['threshold'])})"
+    elif check["name"] == "ahead_of_every_peer" and value is not None:
+        text = f"{format_ratio(value)} the best peer ({check['detail']})"
+    else:
+        text = check.get("detail", check["name"])
+    return f"{'PASS' if check['passed'] else 'FAIL'} {text}"
+
+
+def point_lines(result: dict) -> list[str]:
+    """A point's lines of the printed table."""
+    head = (f"m={result['m']:.0e} n_x={result['n_x']} {result['order']}: floor "
+            f"{format_seconds(result['floor_s'])}, fastest {result['fastest']}")
+    lines = [head]
+    for name, entry in result["implementations"].items():
+        if entry["status"] == "measured":
+            lines.append(f"    {name:<20} {format_seconds(entry['median_s']):>10}  "
+                         f"{format_fraction(entry['fraction_of_floor']):>5} of floor  "
+                         f"{entry['achieved_GBps']:6.2f} GB/s")
+        else:
+            reason = entry.get("error") or f"~{format_seconds(entry.get('predicted_s') or entry.get('first_call_s'))}/call"
+            lines.append(f"    {name:<20} {entry['status']}: {reason}")
+    lines += [f"  {_format_check(check)}" for check in result["checks"]]
+    return lines
+
+
+def cache_lines(cache: dict) -> list[str]:
+    verdict = "PASS" if cache["passed"] else "FAIL"
+    detail = "every compiled function loaded from cache" if cache["passed"] else (
+        f"recompiled: {', '.join(cache['recompiled']) or 'nothing loaded from cache'}")
+    lines = [f"{verdict} second process, Numba on-disk cache: {detail}"]
+    for name, seconds in cache["first_compile_s"].items():
+        compiled = f"first compile {format_seconds(seconds)}, then " if cache["fresh_cache"] else ""
+        lines.append(f"    {name:<20} {compiled}loaded from cache in {format_seconds(cache['cache_load_s'][name])}")
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace, document: dict) -> None:
+    """Measure everything into ``document`` (written after every point)."""
+    threads = document["threads"]
+    divisor = QUICK_M_DIVISOR if args.quick else 1
+    points = [TargetPoint(max(1, p.m // divisor), p.n_x, p.min_fraction_of_floor,
+                          p.min_speedup_over_reference, p.ahead_of_peers) for p in TARGET_POINTS]
+    with limited_threads(threads):
+        document["thread_settings"] = peers.set_threads(threads)
+        document["machine"] = machine_info()
+        bandwidth = (measure_read_bandwidth(threads, array_bytes=64 * 2**20, repeats=3) if args.quick
+                     else measure_read_bandwidth(threads))
+        document["bandwidth"] = bandwidth
+        print(f"read bandwidth: {bandwidth['single_thread_GBps']:.1f} GB/s on 1 thread, "
+              f"{bandwidth['multi_thread_GBps']:.1f} GB/s on {bandwidth['multi_threads']} ({bandwidth['method']})")
+        for point in points:
+            for order in ORDERS:
+                result = measure_point(point, order, args.repeats, bandwidth, threads)
+                document["points"].append(result)
+                write_json_atomically(args.output, document)
+                print("\n".join(point_lines(result)), flush=True)
+    cache = check_compile_cache(["float64"], fresh=False) if args.quick else check_compile_cache(["float64", "float32"])
+    document["compile_cache"] = cache
+    print("\n".join(cache_lines(cache)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2, message printed)
+        return exc.code if isinstance(exc.code, int) else 2
+    threads = peers.cpu_count()
+    document = {"schema": 1, "command": "vecbench targets " + " ".join(argv or []), "quick": args.quick,
+                "started": now_iso(), "finished": None, "complete": False, "threads": threads,
+                "rounds": args.repeats, "dtype": DTYPE, "bandwidth": None, "points": [],
+                "compile_cache": None, "passed": False}
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        run(args, document)
+    except KeyboardInterrupt:
+        write_json_atomically(args.output, document)
+        print(f"\ninterrupted: what was measured is in {args.output}", file=sys.stderr)
+        return 130
+    document.update(finished=now_iso(), complete=True)
+    document["passed"] = all(p["passed"] for p in document["points"]) and document["compile_cache"]["passed"]
+    write_json_atomically(args.output, document)
+    failed = sum(not p["passed"] for p in document["points"]) + (not document["compile_cache"]["passed"])
+    verdict = "all targets PASS" if document["passed"] else f"{failed} check group(s) FAIL"
+    note = " (--quick: small sizes, not the real targets)" if args.quick else ""
+    print(f"{verdict}{note}; results in {args.output}")
+    return 0 if document["passed"] else 1

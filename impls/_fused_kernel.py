@@ -1,0 +1,400 @@
+"""The fused, cache-blocked step shared by ``numba-fused`` and ``numba-parallel``.
+
+The samples are cut into blocks small enough that a block of X stays in the core's L2 cache.
+For each block: logits ``z`` (X read from memory), per-sample loss and ``dz`` (vectorised
+polynomial math), then ``dw += X_blk dz_blk`` (X read again, now from L2). So X is read from
+memory once per step, whatever the memory order:
+
+- feature-major (X C-ordered, each feature a contiguous row): both passes stream along the
+  block's slice of every feature row, contiguous inner loops;
+- sample-major (X F-ordered, given here as ``X.T`` of shape (m, n_x)): the block is one
+  contiguous chunk, each sample's features contiguous.
+
+All arithmetic and every accumulator is float64, also for float32 input.
+
+why one module: Numba's on-disk cache of a function is invalidated only by edits to *its own*
+source file, yet it embeds the compiled code of every jitted function it calls. Keeping all the
+compiled code of the fused kernels in this one file means an edit anywhere here recompiles them
+all, instead of silently loading a stale kernel.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+# --------------------------------------------------------------------------------------------
+# LLVM features Numba does not expose.
+
+
+@intrinsic
+def _float64_from_bits(typingctx, bits):
+    """Reinterpret an int64 bit pattern as a float64 (a register move; vectorisable)."""
+    signature = types.float64(types.int64)
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return signature, codegen
+
+
+@intrinsic
+def _prefetch_to_l2(typingctx, array, row, column):
+    """Hint the CPU to load the cache line holding ``array[row, column]`` into L2; no other effect."""
+    if not (isinstance(array, types.Array) and array.ndim == 2):
+        return None
+    signature = types.void(array, types.intp, types.intp)
+
+    def codegen(context, builder, sig, args):
+        array_type = sig.args[0]
+        view = context.make_array(array_type)(context, builder, args[0])
+        pointer = cgutils.get_item_pointer(context, builder, array_type, view, args[1:], wraparound=False)
+        int32 = ir.IntType(32)
+        byte_pointer = builder.bitcast(pointer, ir.IntType(8).as_pointer())
+        function_type = ir.FunctionType(ir.VoidType(), [byte_pointer.type, int32, int32, int32])
+        prefetch = cgutils.get_or_insert_function(builder.module, function_type, "llvm.prefetch.p0")
+        # read (0), locality 2 = prefetcht1: into L2 only, so L1 keeps z, dz and the current rows
+        builder.call(prefetch, [byte_pointer, int32(0), int32(2), int32(1)])
+        return context.get_dummy_value()
+
+    return signature, codegen
+
+
+@intrinsic
+def _prefer_512_bit_vectors(typingctx):
+    """Let LLVM vectorise the calling function with 512-bit registers where the CPU has them."""
+
+    def codegen(context, builder, sig, args):
+        # why: LLVM's tuning for Skylake-X/Ice Lake caps loop vectors at 256 bits (to avoid the
+        # clock drop of light 512-bit code). The per-sample math is dense arithmetic and ran 1.4×
+        # faster with 512-bit vectors on the reference machine (3.5 vs 4.8 ns per sample). llvmlite
+        # has no API for string attributes, hence the plain set.add; CPUs without AVX-512 ignore it.
+        set.add(builder.function.attributes, '"prefer-vector-width"="512"')
+        return context.get_dummy_value()
+
+    return types.void(), codegen
+
+
+# --------------------------------------------------------------------------------------------
+# Per-sample math: the stable formulation of impls.logistic (s = (1−2y)z, loss = softplus(s),
+# dz = (1−2y)σ(s)) with exp and log1p as inlined polynomials. why: a loop calling libm's
+# exp/log1p runs one sample at a time; a loop of multiply-adds, floor, integer shifts and
+# selects is turned by LLVM into SIMD code doing 4 samples per instruction. Accuracy (tested
+# against math.exp/math.log1p): ~1 ulp for exp and ~2 ulp for log1p over the whole range,
+# gradual underflow included (exp(x) = 0.0 for x ≤ −745.2).
+
+# why: Cody–Waite split of ln 2 (fdlibm's constants). LN2_HI has 21 trailing zero bits, so
+# k·LN2_HI is exact for |k| < 2^21 and r = x − k·ln2 keeps full precision.
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_LOG2_E = 1.44269504088896338700e00
+#: Below this exp(x) rounds to 0.0 even as a subnormal (e^−745.14 is half the smallest subnormal).
+_EXP_ARG_MIN = -746.0
+#: Taylor coefficients 1/k! of e^r on |r| ≤ ln2/2, highest degree first, even and odd degrees
+#: apart (see _polynomial); the truncation error of degree 13 is (ln2/2)^14/14! ≈ 4e-18.
+_EXP_EVEN = tuple(1.0 / math.factorial(k) for k in range(12, -1, -2))
+_EXP_ODD = tuple(1.0 / math.factorial(k) for k in range(13, 0, -2))
+#: atanh(u)/u = Σ v^k/(2k+1) with v = u² ≤ 1/9, degree 14 in v: the first omitted term is
+#: 9^−15/31 ≈ 2e-16 relative. Split like the exp coefficients.
+_ATANH_EVEN = tuple(1.0 / (2 * k + 1) for k in range(14, -1, -2))
+_ATANH_ODD = tuple(1.0 / (2 * k + 1) for k in range(13, 0, -2))
+
+
+@numba.njit(cache=True, inline="always")
+def _horner(x, coeffs):
+    result = 0.0
+    for c in coeffs:  # a constant tuple: unrolled at compile time
+        result = result * x + c
+    return result
+
+
+@numba.njit(cache=True, inline="always")
+def _polynomial(x, even_coeffs, odd_coeffs):
+    """Σ c_k x^k as E(x²) + x·O(x²). why: two independent Horner chains of half the length, so
+    the multiply-add latency chain is halved and the core runs both at once."""
+    x2 = x * x
+    return _horner(x2, even_coeffs) + x * _horner(x2, odd_coeffs)
+
+
+@numba.njit(cache=True, inline="always")
+def _pow2(k):
+    """2.0**k for an integer −1022 ≤ k ≤ 1023, built from the exponent bits."""
+    return _float64_from_bits((k + 1023) << 52)
+
+
+@numba.njit(cache=True, inline="always")
+def exp_nonpositive(x):
+    """e^x for a float64 ``x ≤ 0`` (large negative x gives a subnormal or 0.0)."""
+    x = max(x, _EXP_ARG_MIN)
+    kf = math.floor(x * _LOG2_E + 0.5)
+    r = (x - kf * _LN2_HI) - kf * _LN2_LO
+    p = _polynomial(r, _EXP_EVEN, _EXP_ODD)
+    k = numba.int64(kf)
+    # why: scale by 2^k in two normal halves, so a subnormal result is rounded once, correctly,
+    # with no branch for the underflow range.
+    half = k >> 1
+    return (p * _pow2(half)) * _pow2(k - half)
+
+
+@numba.njit(cache=True, inline="always")
+def _log1p_from_ratio(u):
+    """log(1 + e) = 2·atanh(u) given u = e/(2+e) ≤ 1/3 (0 ≤ e ≤ 1): an odd series in u."""
+    return 2.0 * u * _polynomial(u * u, _ATANH_EVEN, _ATANH_ODD)
+
+
+@numba.njit(cache=True, inline="always")
+def log1p_unit(e):
+    """log(1 + e) for a float64 ``0 ≤ e ≤ 1``."""
+    return _log1p_from_ratio(e / (2.0 + e))
+
+
+@numba.njit(cache=True, inline="always")
+def loss_and_dz(z, y):
+    """Loss ``softplus((1−2y)z)`` and ``dz = σ(z) − y`` of one sample, branch-free, in float64."""
+    t = 1.0 - 2.0 * y
+    s = t * z
+    e = exp_nonpositive(-abs(s))
+    # why: one division for both quotients, 1/(1+e) and e/(2+e) (a division costs as much as
+    # ~8 multiply-adds); the extra roundings cost ~1 ulp.
+    one_e, two_e = 1.0 + e, 2.0 + e
+    reciprocal = 1.0 / (one_e * two_e)
+    loss = max(s, 0.0) + _log1p_from_ratio(e * one_e * reciprocal)
+    sigma_abs_s = two_e * reciprocal  # 1/(1+e)
+    # why: a select instead of an if keeps the loop vectorisable; σ(s) = 1/(1+e) or e/(1+e).
+    sigma = sigma_abs_s if s >= 0.0 else e * sigma_abs_s
+    return loss, t * sigma
+
+
+# --------------------------------------------------------------------------------------------
+# One block of samples [start, stop).
+
+#: Bytes of X per block: the block is reused from L2 (1.25 MiB per core on the reference
+#: machine) with room left for the next block's prefetched lines and the other arrays. Smaller
+#: blocks measured faster in C order (2 threads, m=10⁶, n_x=100: best 43 ms at 200 KiB, 49 ms
+#: at 448 KiB, 61 ms at 800 KiB), where a block's rows are cut into short segments.
+BLOCK_BYTES = 256 * 1024
+#: Samples per block are at most this (z, dz and losses, 3 × 16 KiB, then stay in L1)...
+MAX_BLOCK = 2048
+#: ... and at least this. why: in C order each block reads n_x row segments of this many
+#: samples; 512-byte segments (64 samples) keep the hardware prefetcher streaming, 256-byte ones
+#: do not (2 threads, m=10⁵, n_x=1000: 77–83 ms at 64 samples, 102–105 ms at 32), even though a
+#: 64-sample block of 1000 features (512 KiB) uses more of L2.
+MIN_BLOCK = 64
+
+# why: reassociation lets LLVM split the dot products and sums into several SIMD accumulators
+# (without it a reduction runs one add at a time); contraction fuses multiply-adds. No
+# nnan/ninf/afn: results must stay exact-ish for extreme logits. The per-sample math is compiled
+# with contraction only (see _per_sample).
+_SUM_FLAGS = {"reassoc", "contract"}
+
+
+def block_size(n_x: int) -> int:
+    """Samples per block for ``n_x`` features: X's block fits BLOCK_BYTES, a multiple of 16."""
+    samples = BLOCK_BYTES // (8 * n_x)
+    return max(MIN_BLOCK, min(MAX_BLOCK, samples // 16 * 16))
+
+
+@numba.njit(cache=True, fastmath=_SUM_FLAGS)
+def _logits_feature_major(w, b, X, start, stop, z):
+    count = stop - start
+    z[:count] = b
+    for j in range(X.shape[0]):
+        weight = w[j]
+        row = X[j, start:stop]
+        for i in range(count):  # contiguous in C order: SIMD multiply-adds over samples
+            z[i] += weight * row[i]
+
+
+@numba.njit(cache=True, fastmath=_SUM_FLAGS)
+def _logits_sample_major(w, b, XT, start, stop, z):
+    for i in range(stop - start):
+        sample = XT[start + i]
+        total = 0.0
+        for j in range(XT.shape[1]):  # contiguous in F order: a SIMD dot product
+            total += w[j] * sample[j]
+        z[i] = b + total
+
+
+@numba.njit(cache=True)
+def _transpose_block(XT, start, stop, scratch):
+    """scratch[j, i] = XT[start + i, j]: a sample-major block made feature-major (float64)."""
+    # why: tiles of 256 samples (≤ 32 KiB of X for n_x < 16) stay in L1 while each of their
+    # columns is gathered; contiguous stores, strided loads (SIMD gathers).
+    for tile in range(start, stop, 256):
+        tile_stop = min(tile + 256, stop)
+        for j in range(XT.shape[1]):
+            column = XT[tile:tile_stop, j]
+            row = scratch[j, tile - start : tile_stop - start]
+            for i in range(tile_stop - tile):
+                row[i] = column[i]
+
+
+# why: error_model="numpy" drops Python's division-by-zero check (1 + e ≥ 1 is never zero), a
+# branch that would keep the loop scalar. Contraction only, no reassociation: the Cody–Waite
+# reduction in exp_nonpositive must keep its evaluation order. Losses go to an array, summed by
+# _sum, so this loop has no reduction and vectorises without reassociation.
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _per_sample(y, start, stop, z, dz, loss):
+    _prefer_512_bit_vectors()
+    labels = y[start:stop]
+    for i in range(stop - start):
+        loss[i], dz[i] = loss_and_dz(z[i], np.float64(labels[i]))
+
+
+@numba.njit(cache=True, fastmath=_SUM_FLAGS)
+def _sum(values, count):
+    total = 0.0
+    for i in range(count):
+        total += values[i]
+    return total
+
+
+@numba.njit(cache=True, fastmath=_SUM_FLAGS)
+def _accumulate_feature_major(X, start, stop, dz, dw, prefetch):
+    count = stop - start
+    line = 64 // X.itemsize
+    prefetch_stop = min(stop + count, X.shape[1]) if prefetch else stop
+    for j in range(X.shape[0]):
+        row = X[j, start:stop]
+        total = 0.0
+        for i in range(count):
+            total += row[i] * dz[i]
+        dw[j] += total
+        # why: this pass reads from L2 and leaves the memory bus idle; request the next block's
+        # part of this row now, so the next logits pass finds it in L2.
+        for i in range(stop, prefetch_stop, line):
+            _prefetch_to_l2(X, j, i)
+
+
+@numba.njit(cache=True, fastmath=_SUM_FLAGS)
+def _accumulate_sample_major(XT, start, stop, dz, dw):
+    m, n_x = XT.shape
+    line = 64 // XT.itemsize
+    for i in range(stop - start):
+        sample = XT[start + i]
+        d = dz[i]
+        for j in range(n_x):
+            dw[j] += d * sample[j]
+        # why: as in _accumulate_feature_major: request the next block's sample i meanwhile.
+        if stop + i < m:
+            for j in range(0, n_x, line):
+                _prefetch_to_l2(XT, stop + i, j)
+
+
+#: How run_blocks walks X: along feature rows (C order); along samples (F order, given as X.T);
+#: or along samples after copying each block into a feature-major scratch (F order, few features).
+FEATURE_MAJOR, SAMPLE_MAJOR, SAMPLE_MAJOR_TRANSPOSED = 0, 1, 2
+#: Below this many features an F-ordered block is transposed first. why: with a handful of
+#: features the sample-major loops are too short to vectorise (measured: see the report).
+TRANSPOSE_BELOW_FEATURES = 12
+
+
+@numba.njit(cache=True)
+def run_blocks(w, b, X, y, walk, block, first, last):
+    """Blocks ``first..last-1`` of the step: returns (Σ x·dz (n_x,), Σ dz, Σ loss), unscaled.
+
+    ``X`` is (n_x, m) if ``walk`` is FEATURE_MAJOR, else (m, n_x); ``w`` (n_x,) float64;
+    ``y`` (m,).
+    """
+    m = y.shape[0]
+    z = np.empty(block)
+    dz = np.empty(block)
+    loss = np.empty(block)
+    dw = np.zeros(w.shape[0])
+    # why: rows padded by one cache line, so the n_x stores of one sample do not all map to
+    # the same L1 cache set (rows 2^k bytes apart would; measured 3x slower transposes).
+    scratch = np.empty((w.shape[0] if walk == SAMPLE_MAJOR_TRANSPOSED else 0, block + 8))
+    db = 0.0
+    cost = 0.0
+    for k in range(first, last):
+        start = k * block
+        stop = min(start + block, m)
+        count = stop - start
+        if walk == SAMPLE_MAJOR_TRANSPOSED:
+            _transpose_block(X, start, stop, scratch)
+            _logits_feature_major(w, b, scratch, 0, count, z)
+        elif walk == SAMPLE_MAJOR:
+            _logits_sample_major(w, b, X, start, stop, z)
+        else:
+            _logits_feature_major(w, b, X, start, stop, z)
+        _per_sample(y, start, stop, z, dz, loss)
+        db += _sum(dz, count)
+        cost += _sum(loss, count)
+        if walk == SAMPLE_MAJOR_TRANSPOSED:
+            _accumulate_feature_major(scratch, 0, count, dz, dw, False)
+        elif walk == SAMPLE_MAJOR:
+            _accumulate_sample_major(X, start, stop, dz, dw)
+        else:
+            _accumulate_feature_major(X, start, stop, dz, dw, True)
+    return dw, db, cost
+
+
+# --------------------------------------------------------------------------------------------
+# The two drivers: all blocks on one thread, or contiguous ranges of blocks over threads.
+
+
+@numba.njit(cache=True)
+def fused_step(w, b, X, y, walk, block):
+    """The whole step on the calling thread; returns (dw (n_x,), db, cost), divided by m."""
+    m = y.shape[0]
+    dw, db, cost = run_blocks(w, b, X, y, walk, block, 0, (m + block - 1) // block)
+    return dw / m, db / m, cost / m
+
+
+@numba.njit(cache=True, parallel=True)
+def parallel_step(w, b, X, y, walk, block, threads):
+    """The step over ``threads`` contiguous ranges of blocks, one per thread, then reduced."""
+    m = y.shape[0]
+    n_blocks = (m + block - 1) // block
+    # why: each range has its own partial dw, db and cost (no shared writes, so no false
+    # sharing and no locks), summed once at the end.
+    n_ranges = min(threads, n_blocks)
+    partial_dw = np.empty((n_ranges, w.shape[0]))
+    partial_db = np.empty(n_ranges)
+    partial_cost = np.empty(n_ranges)
+    for r in numba.prange(n_ranges):
+        first = r * n_blocks // n_ranges
+        last = (r + 1) * n_blocks // n_ranges
+        partial_dw[r], partial_db[r], partial_cost[r] = run_blocks(w, b, X, y, walk, block, first, last)
+    return partial_dw.sum(axis=0) / m, partial_db.sum() / m, partial_cost.sum() / m
+
+
+# --------------------------------------------------------------------------------------------
+# Python side: orientation and the raw kernel.
+
+
+def walk_of(X: np.ndarray) -> tuple[np.ndarray, int]:
+    """``(X, FEATURE_MAJOR)`` for C order, ``(X.T, SAMPLE_MAJOR[_TRANSPOSED])`` for F order.
+
+    Any other strided view is first copied to C order. why: one sequential copy is cheaper than
+    a strided walk, and the kernels then exist in one memory layout only (each extra layout is
+    another ~10–20 s of first-time compilation per dtype).
+    """
+    if X.flags.c_contiguous:
+        return X, FEATURE_MAJOR
+    if X.flags.f_contiguous:
+        return X.T, SAMPLE_MAJOR if X.shape[0] >= TRANSPOSE_BELOW_FEATURES else SAMPLE_MAJOR_TRANSPOSED
+    return np.ascontiguousarray(X), FEATURE_MAJOR
+
+
+def make_kernel(driver, threads: Callable[[], int] | None = None):
+    """A raw kernel ``(w, b, X, Y) -> (dw, db, cost)`` around :func:`fused_step`-like ``driver``.
+
+    ``threads()``, if given, is called on each step and its value passed to ``driver`` last.
+    """
+
+    def kernel(w, b, X, Y):
+        operand, walk = walk_of(X)
+        weights = np.ascontiguousarray(w[:, 0], dtype=np.float64)
+        labels = np.ascontiguousarray(Y[0])  # why: a strided Y view becomes one small copy
+        args = (weights, float(b), operand, labels, walk, block_size(X.shape[0]))
+        return driver(*args) if threads is None else driver(*args, threads())
+
+    return kernel

@@ -1,0 +1,194 @@
+"""Tests specific to the fused kernels, the peers' registration, the bandwidth probe and targets.
+
+The equivalence harness (test_equivalence.py) already checks every registered implementation's
+results; this file checks what it cannot see: the polynomial exp/log1p over their whole range,
+the block boundaries and memory walks of the fused kernels, thread-count independence, the
+on-disk compile cache, and which peers get registered.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import types
+
+import numba
+import numpy as np
+import pytest
+from _reference import assert_matches, random_parameters, reference_step
+
+import impls
+from bench import bandwidth, targets
+from bench.compile_cache import check_compile_cache
+from impls import _fused_kernel as fused
+from impls import logistic, peers
+
+ULP = np.finfo(np.float64).eps
+TINY = np.finfo(np.float64).tiny
+FUSED = ("numba-fused", "numba-parallel")
+
+
+def _exp_arguments() -> np.ndarray:
+    """x ≤ 0 over the whole range: dense near 0, every k of the range reduction, the subnormal
+    range (−708.4 > x > −745.1) and beyond (exp(x) = 0)."""
+    rng = np.random.default_rng(0)
+    return -np.concatenate([
+        np.geomspace(1e-300, 1.0, 300), rng.uniform(0, 746, 3000), np.arange(0, 760, 0.5 * math.log(2)),
+        [0.0, 708.39, 708.4, 709.0, 744.0, 745.0, 745.13, 745.14, 745.2, 746.0, 800.0, 1e300],
+    ])
+
+
+def test_exp_matches_math_exp_over_the_whole_range():
+    for x in _exp_arguments():
+        got, want = fused.exp_nonpositive(x), math.exp(x)
+        if want >= TINY:
+            assert abs(got - want) <= 2 * ULP * want, (x, got, want)
+        else:  # subnormal or zero: within one subnormal step
+            assert abs(got - want) <= 5e-324, (x, got, want)
+    assert fused.exp_nonpositive(-745.2) == 0.0 and fused.exp_nonpositive(-1e308) == 0.0
+
+
+def test_log1p_matches_math_log1p_on_the_unit_interval():
+    rng = np.random.default_rng(1)
+    for e in np.concatenate([np.geomspace(TINY, 1.0, 400), rng.uniform(0, 1, 2000), [0.0, 0.5, 1.0]]):
+        got, want = fused.log1p_unit(e), math.log1p(e)
+        assert abs(got - want) <= 4 * ULP * want, (e, got, want)
+
+
+@pytest.mark.parametrize("label", [0.0, 1.0])
+def test_per_sample_math_matches_the_stable_reference_formulation(label):
+    for z in np.concatenate([np.linspace(-60, 60, 2401), [-1000, -745, -709, -700, 700, 709, 745, 1000]]):
+        loss, dz = fused.loss_and_dz(z, label)
+        want_loss, want_dz = logistic.loss_and_dz(z, label)
+        assert abs(loss - want_loss) <= 8 * ULP * want_loss + TINY, (z, loss, want_loss)
+        assert abs(dz - want_dz) <= 8 * ULP * abs(want_dz) + TINY, (z, dz, want_dz)
+
+
+def _problem(m: int, n_x: int, order: str, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = np.asarray(rng.standard_normal((n_x, m)), order=order)
+    Y = (rng.random((1, m)) < 0.5).astype(np.float64)
+    w, b = random_parameters(rng, n_x, np.float64)
+    return w, b, X, Y
+
+
+def _sizes() -> list[tuple[int, int]]:
+    """Block boundaries for a few feature counts: m = 1, < block, block ± 1, several blocks."""
+    sizes = []
+    for n_x in (1, 2, fused.TRANSPOSE_BELOW_FEATURES - 1, fused.TRANSPOSE_BELOW_FEATURES, 37):
+        block = fused.block_size(n_x)
+        sizes += [(m, n_x) for m in (1, 5, block - 1, block, block + 1, 3 * block + 7)]
+    return sizes
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize(("m", "n_x"), _sizes(), ids=lambda v: str(v))
+@pytest.mark.parametrize("name", FUSED)
+def test_block_boundaries(name, m, n_x, order):
+    w, b, X, Y = _problem(m, n_x, order)
+    assert_matches(impls.IMPLEMENTATIONS[name].propagate(w, b, X, Y), reference_step(w, b, X, Y), np.float64)
+
+
+def test_every_walk_is_taken():
+    """C order walks feature rows; F order walks samples, transposing blocks of few features;
+    any other view is copied to C order first."""
+    few, many = fused.TRANSPOSE_BELOW_FEATURES - 1, fused.TRANSPOSE_BELOW_FEATURES
+    X = np.zeros((few, 9))
+    assert fused.walk_of(X) == (X, fused.FEATURE_MAJOR)
+    assert fused.walk_of(np.asfortranarray(X))[1] == fused.SAMPLE_MAJOR_TRANSPOSED
+    assert fused.walk_of(np.zeros((many, 9), order="F"))[1] == fused.SAMPLE_MAJOR
+    view = np.arange(many * 18.0).reshape(many, 18)[:, ::-2]
+    operand, walk = fused.walk_of(view)
+    assert walk == fused.FEATURE_MAJOR and operand.flags.c_contiguous
+    np.testing.assert_array_equal(operand, view)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_parallel_results_do_not_depend_on_the_thread_count(order):
+    w, b, X, Y = _problem(5 * fused.block_size(8) + 3, 8, order, seed=3)
+    kernel = impls.IMPLEMENTATIONS["numba-parallel"].kernel
+    previous = numba.get_num_threads()
+    results = []
+    try:
+        for threads in range(1, numba.config.NUMBA_NUM_THREADS + 1):
+            numba.set_num_threads(threads)
+            results.append(kernel(w, b, X, Y))
+    finally:
+        numba.set_num_threads(previous)
+    results.append(impls.IMPLEMENTATIONS["numba-fused"].kernel(w, b, X, Y))
+    first_dw, first_db, first_cost = results[0]
+    for dw, db, cost in results[1:]:  # only the summation order differs
+        np.testing.assert_allclose(dw, first_dw, rtol=1e-12, atol=1e-15)
+        assert db == pytest.approx(first_db, rel=1e-12, abs=1e-15)
+        assert cost == pytest.approx(first_cost, rel=1e-12)
+
+
+def test_parallel_step_with_more_threads_than_blocks():
+    w, b, X, Y = _problem(3, 4, "C")
+    weights = np.ascontiguousarray(w[:, 0])
+    block = fused.block_size(4)
+    dw, db, cost = fused.parallel_step(weights, b, X, Y[0], fused.FEATURE_MAJOR, block, 16)
+    assert_matches(impls.Gradients(dw, db, cost), reference_step(w, b, X, Y), np.float64)
+
+
+def test_compile_cache_is_used_by_a_second_process():
+    """A second process loads every compiled function of impls and bench from the disk cache."""
+    result = check_compile_cache(["float64"], fresh=False)
+    assert result["recompiled"] == []
+    assert result["passed"]
+    assert result["warm"]["dispatchers"]["impls._fused_kernel.parallel_step"]["hits"] >= 1
+
+
+def test_peers_are_registered_exactly_when_installed():
+    registered = [name for name, impl in impls.IMPLEMENTATIONS.items() if impl.family == "peer"]
+    assert registered == [name for name, module in peers.PEERS if peers.is_installed(module)]
+    names = list(impls.IMPLEMENTATIONS)
+    assert names[len(names) - len(registered):] == registered  # peers come last
+
+
+def test_a_peer_whose_library_is_missing_is_not_available(monkeypatch):
+    missing = types.SimpleNamespace(LIBRARIES=("vecbench_no_such_library",))
+    assert not peers.is_installed(missing)
+    monkeypatch.setattr(peers, "PEERS", (("missing-peer", missing), *peers.PEERS))
+    assert "missing-peer" not in dict(peers.available())
+
+
+def test_bandwidth_probe_reports_the_schema_fields():
+    result = bandwidth.measure_read_bandwidth(2, array_bytes=8 * 2**20, repeats=2)
+    assert set(result) == {"single_thread_GBps", "multi_thread_GBps", "multi_threads", "array_bytes",
+                           "repeats", "method"}
+    assert result["single_thread_GBps"] > 0 and result["multi_thread_GBps"] > 0
+    assert result["array_bytes"] == 8 * 2**20 and result["repeats"] == 2
+    with pytest.raises(ValueError, match="threads"):
+        bandwidth.measure_read_bandwidth(0)
+
+
+def test_floor_fields():
+    measured = {"single_thread_GBps": 10.0, "multi_thread_GBps": 20.0}
+    assert bandwidth.floor_fields(10**9, 0.2, measured, 2) == pytest.approx(
+        {"bytes": 10**9, "floor_s": 0.05, "fraction_of_floor": 0.25, "achieved_GBps": 5.0})
+    assert bandwidth.floor_fields(10**9, 0.2, measured, 1)["floor_s"] == pytest.approx(0.1)
+    assert bandwidth.floor_fields(10**9, None, None, 1) == {
+        "bytes": 10**9, "floor_s": None, "fraction_of_floor": None, "achieved_GBps": None}
+
+
+def test_targets_quick_run_writes_what_it_measured(tmp_path, capsys):
+    output = tmp_path / "targets.json"
+    status = targets.main(["--quick", "--output", str(output)])
+    document = json.loads(output.read_text())
+    assert status == (0 if document["passed"] else 1)
+    assert document["complete"] and document["bandwidth"]["multi_thread_GBps"] > 0
+    assert len(document["points"]) == 2 * len(targets.TARGET_POINTS)
+    for point in document["points"]:
+        assert list(point["implementations"]) == list(impls.IMPLEMENTATIONS)
+        assert point["fastest"] in impls.IMPLEMENTATIONS
+        for entry in point["implementations"].values():
+            assert entry["status"] in ("measured", "skipped-slow", "failed")
+            if entry["status"] == "measured":
+                assert entry["fraction_of_floor"] == pytest.approx(point["floor_s"] / entry["median_s"])
+    assert document["compile_cache"]["passed"]
+    assert "PASS" in capsys.readouterr().out
+
+
+def test_targets_usage_error_exits_2():
+    assert targets.main(["--repeats", "0"]) == 2

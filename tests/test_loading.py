@@ -1,0 +1,108 @@
+"""bench.loading: a results file becomes typed records; anything else is a one-line ResultsError."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import _synthetic_results as synthetic
+import pytest
+
+from bench.loading import Estimate, ResultsError, load_results
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    return load_results(synthetic.write_results(tmp_path_factory.mktemp("loading") / "results.json"))
+
+
+def test_every_entry_becomes_a_point_with_its_status(results):
+    assert len(results.points) == len(synthetic.SMALL_IMPLS) * len(synthetic.SMALL_MS) * len(
+        synthetic.SMALL_NXS
+    )
+    for impl in synthetic.SMALL_IMPLS:
+        for m in synthetic.SMALL_MS:
+            for n_x in synthetic.SMALL_NXS:
+                grid_point = results.grid(("float64", "C")).point(impl.name, m, n_x)
+                assert grid_point.status == synthetic.status_of(impl, m, n_x)
+
+
+def test_measured_predicted_and_failed_points_carry_their_own_fields(results):
+    grid = results.grid(("float64", "C"))
+    measured = grid.point("numpy-vectorized", 1000, 10)
+    assert measured.median_s == pytest.approx(16e-6)
+    assert measured.q1_s < measured.median_s < measured.q3_s
+    assert grid.time("numpy-vectorized", 1000, 10) == Estimate(measured.median_s, False)
+
+    skipped = grid.point("python-loops", 10000, 100)
+    assert skipped.predicted and skipped.median_s is None
+    assert grid.time("python-loops", 10000, 100) == Estimate(pytest.approx(1.000002), True)
+
+    failed = grid.point("numba-loops", 100, 10)
+    assert failed.status == "failed" and "MemoryError" in failed.error
+    assert grid.time("numba-loops", 100, 10) is None
+    assert grid.speedup("numba-loops", "python-loops", 100, 10) is None
+
+
+def test_speedup_is_marked_predicted_when_either_time_is(results):
+    grid = results.grid(("float64", "C"))
+    assert grid.speedup("numpy-vectorized", "python-loops", 1000, 10).value == pytest.approx(0.010002 / 16e-6)
+    assert not grid.speedup("numpy-vectorized", "python-loops", 1000, 10).predicted
+    assert grid.speedup("numpy-vectorized", "python-loops", 10000, 100).predicted
+
+
+def test_implementations_keep_the_file_order_and_the_default_layout_comes_first(tmp_path):
+    path = synthetic.write_results(tmp_path / "two.json", layouts=(("float32", "F"), ("float64", "C")))
+    loaded = load_results(path)
+    assert loaded.impls == tuple(i.name for i in synthetic.SMALL_IMPLS)
+    assert loaded.layouts == (("float64", "C"), ("float32", "F"))
+    grid = loaded.grids()[1]
+    assert (grid.dtype, grid.order, grid.ms, grid.nxs) == (
+        "float32",
+        "F",
+        synthetic.SMALL_MS,
+        synthetic.SMALL_NXS,
+    )
+
+
+def test_run_metadata_is_read(results):
+    assert results.complete and results.threads == 2 and results.preset == "custom"
+    assert results.bandwidth.multi_thread_GBps == 16.0 and results.bandwidth.multi_threads == 2
+    assert results.machine["cpu"] == "Synthetic Xeon"
+    assert len(results.sha256) == 64
+
+
+def test_missing_optional_sections_are_tolerated(tmp_path):
+    data = synthetic.build_results(with_bandwidth=False)
+    del data["vecbench"]["machine"]
+    path = tmp_path / "lean.json"
+    path.write_text(json.dumps(data))
+    loaded = load_results(path)
+    assert loaded.bandwidth is None and loaded.machine == {}
+
+
+@pytest.mark.parametrize("kind", sorted(synthetic.BAD_INPUTS))
+def test_bad_input_raises_one_line_error_naming_the_file(tmp_path, kind):
+    path = synthetic.write_bad_input(kind, tmp_path / f"{kind}.json")
+    with pytest.raises(ResultsError) as caught:
+        load_results(path)
+    message = str(caught.value)
+    assert str(path) in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("missing", "no such file"),
+        ("empty", "empty"),
+        ("truncated", "not valid JSON"),
+        ("no-vecbench-key", "not a vecbench results file"),
+        ("wrong-schema", "unsupported results schema 99"),
+        ("m-not-integer", "benchmarks[0].extra_info.m: expected an integer >= 1, got 'ten'"),
+        ("unknown-status", "status: expected one of measured, skipped-budget, failed"),
+        ("no-measured-points", "no measured points"),
+    ],
+)
+def test_bad_input_message_says_what_is_wrong(tmp_path, kind, expected):
+    with pytest.raises(ResultsError, match=re.escape(expected)):
+        load_results(synthetic.write_bad_input(kind, tmp_path / "r.json"))

@@ -1,0 +1,236 @@
+"""The benchmark engine end to end on tiny grids: results file, budget, resume, failures, memory.
+
+Each run is a real ``vecbench run`` (pytest-benchmark inside) on sizes of at most 200 elements,
+so the file takes a few seconds. Nothing here asserts on a measured time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+import impls
+from bench import grid, memory, plugin, runner
+from bench.grid import Point
+from bench.results import ResultsFile
+from bench.settings import make_settings
+from impls.model import validated
+from impls.registry import Implementation
+
+# why: the quick preset's budget (0.05 s per call) and timing target (see fast_runs) keep runs short
+TINY = ["--preset", "quick", "--m", "10", "100", "--n-x", "1", "2", "--no-report"]
+SOME = ["python-loops", "numpy-vectorized", "numba-loops"]
+FAKE_BANDWIDTH = {"single_thread_GBps": 10.0, "multi_thread_GBps": 10.0, "multi_threads": 1,
+                  "array_bytes": 1, "repeats": 1, "method": "fake, for tests"}
+EXTRA_FIELDS = ("impl", "m", "n_x", "dtype", "order", "threads", "compile_s", "status", "predicted_s",
+                "prediction_basis", "error", "bytes", "floor_s", "fraction_of_floor", "achieved_GBps")
+STAT_FIELDS = ("min", "max", "mean", "stddev", "median", "iqr", "q1", "q3", "rounds", "iterations", "ops", "total")
+MACHINE_FIELDS = ("cpu", "cores", "memory_bytes", "python", "platform", "numpy", "blas", "numba",
+                  "numba_threading_layer", "numba_threads")
+
+
+@pytest.fixture(autouse=True)
+def fast_runs(monkeypatch):
+    """Skip the 512 MiB bandwidth measurement (tested by its own module; the floor fields are still
+    computed) and time each point for ~3 ms instead of the quick preset's 30 ms."""
+    monkeypatch.setattr(plugin, "measure_bandwidth", lambda threads: dict(FAKE_BANDWIDTH))
+    monkeypatch.setitem(grid.PRESETS, "quick", dataclasses.replace(grid.PRESETS["quick"], timing_s=0.003))
+
+
+def run(tmp_path, *args) -> tuple[int, dict | None]:
+    out = tmp_path / "run.json"
+    code = runner.main([*args, "--out", str(out)])
+    return code, json.loads(out.read_text()) if out.exists() else None
+
+
+def by_key(document) -> dict[tuple, dict]:
+    return {tuple(e["extra_info"][f] for f in EXTRA_FIELDS[:5]): e for e in document["benchmarks"]}
+
+
+def broken_kernel(w, b, X, Y):
+    """Right shapes, wrong numbers."""
+    return np.ones(X.shape[0]), 0.0, 0.0
+
+
+def raising_kernel(w, b, X, Y):
+    raise RuntimeError("kernel exploded")
+
+
+def register(monkeypatch, name, kernel) -> None:
+    implementation = Implementation(name, "a broken kernel, for tests", validated(kernel), "numpy")
+    monkeypatch.setitem(impls.IMPLEMENTATIONS, name, implementation)
+
+
+def test_run_writes_every_field_for_every_registered_impl_at_every_point(tmp_path, capsys):
+    code, document = run(tmp_path, "--preset", "quick", "--m", "10", "--n-x", "2", "--no-report",
+                         "--dtype", "float64", "float32", "--order", "C", "F")
+    assert code == 0
+    vecbench = document["vecbench"]
+    assert vecbench["schema"] == 1 and vecbench["complete"] is True and vecbench["finished"]
+    assert vecbench["preset"] == "custom" and vecbench["threads"] == 1
+    assert vecbench["command"].startswith("python -m bench run --preset quick --m 10")
+    assert set(MACHINE_FIELDS) <= set(vecbench["machine"])
+    assert vecbench["bandwidth"] == FAKE_BANDWIDTH
+    assert {"machine_info", "commit_info", "datetime", "version"} <= set(document)
+    expected = {(name, m, n_x, dtype, order) for name in impls.IMPLEMENTATIONS for m in (10,)
+                for n_x in (2,) for dtype in ("float64", "float32") for order in ("C", "F")}
+    entries = by_key(document)
+    assert set(entries) == expected and len(document["benchmarks"]) == len(expected)
+    for (name, m, n_x, dtype, order), entry in entries.items():
+        info = entry["extra_info"]
+        assert set(EXTRA_FIELDS) <= set(info)
+        assert entry["params"] == {"impl": name, "m": m, "n_x": n_x, "dtype": dtype, "order": order}
+        assert entry["group"] == f"m={m} n_x={n_x} {dtype} {order}"
+        assert info["bytes"] == (n_x + 1) * m * np.dtype(dtype).itemsize
+        assert info["status"] == "measured", info  # the quick budget covers 20 elements
+        assert set(STAT_FIELDS) <= set(entry["stats"]) and entry["stats"]["rounds"] >= 3
+        assert info["achieved_GBps"] > 0 and info["floor_s"] > 0
+        assert (info["compile_s"] is not None) == impls.IMPLEMENTATIONS[name].jit
+    assert json.loads((tmp_path / "latest.json").read_text()) == document
+    assert not (tmp_path / "checkpoints" / "run.jsonl").exists()  # dropped once complete
+    printed = capsys.readouterr().out
+    assert f"[{len(expected)}/{len(expected)}]" in printed and "done:" in printed
+
+
+def test_sizes_run_back_to_back_in_alternating_order():
+    settings = make_settings(impls=["python-loops", "numba-loops"], ms=[10, 100], n_xs=[1])
+    points = settings.grid.points()
+    assert [p.impl for p in points] == ["python-loops", "numba-loops", "numba-loops", "python-loops"]
+    assert [p.m for p in points] == [10, 10, 100, 100]
+
+
+def test_point_over_budget_is_skipped_with_prediction_and_never_timed(tmp_path, monkeypatch):
+    calls = []
+    kernel = impls.IMPLEMENTATIONS["python-loops"].kernel
+    register(monkeypatch, "counted", lambda *args: calls.append(args[2].shape) or kernel(*args))
+    code, document = run(tmp_path, "--preset", "quick", "--impl", "numpy-vectorized", "counted", "--m", "10", "20", "40",
+                         "--n-x", "1", "--budget", "1e-9", "--no-report")
+    assert code == 0
+    entries = by_key(document)
+    for m in (10, 20):  # no basis yet: measured
+        assert entries[("counted", m, 1, "float64", "C")]["extra_info"]["status"] == "measured"
+    skipped = entries[("counted", 40, 1, "float64", "C")]
+    info = skipped["extra_info"]
+    assert info["status"] == "skipped-budget" and skipped["stats"] is None
+    assert info["predicted_s"] > 1e-9 and "fit t=a+b·m·n_x to 2 points" in info["prediction_basis"]
+    assert info["fraction_of_floor"] is None and info["achieved_GBps"] is None
+    assert (1, 40) not in calls
+
+
+def test_large_first_point_is_predicted_from_probe_calls(monkeypatch):
+    settings = make_settings(impls=["python-loops"], ms=[10**6], n_xs=[10], budget=1e-3)
+    vecbench = plugin.VecbenchPlugin(settings)
+    prediction = vecbench._predict(Point("python-loops", 10**6, 10))
+    assert prediction.seconds > 1e-3 and "2 of them probe calls" in prediction.basis
+
+
+def test_interrupted_run_resumes_without_remeasuring(tmp_path, monkeypatch, capsys):
+    original_add = ResultsFile.add
+
+    def add_then_interrupt(self, entry):
+        original_add(self, entry)
+        if len(self.entries) == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(ResultsFile, "add", add_then_interrupt)
+    code, partial = run(tmp_path, *TINY, "--impl", *SOME)
+    assert code == runner.INTERRUPTED
+    assert partial["vecbench"]["complete"] is False and len(partial["benchmarks"]) == 3
+    assert "--resume" in capsys.readouterr().out
+    monkeypatch.setattr(ResultsFile, "add", original_add)
+
+    rerun = []
+    original_run_point = plugin.VecbenchPlugin.run_point
+    monkeypatch.setattr(plugin.VecbenchPlugin, "run_point",
+                        lambda self, bench, point: rerun.append(point.key) or original_run_point(self, bench, point))
+    out = tmp_path / "run.json"
+    assert runner.main(["--resume", str(out), "--no-report"]) == 0
+    final = json.loads(out.read_text())
+    assert final["vecbench"]["complete"] is True
+    assert final["benchmarks"][:3] == partial["benchmarks"]  # kept as measured, not re-measured
+    assert set(rerun).isdisjoint(by_key(partial))
+    assert len(final["benchmarks"]) == 4 * len(SOME) == len(by_key(final))
+    with pytest.raises(SystemExit, match="2"):  # a complete run cannot be resumed
+        runner.main(["--resume", str(out)])
+
+
+def test_checkpoint_recovers_a_point_the_results_file_missed(tmp_path):
+    settings = make_settings(impls=["numpy-vectorized"], ms=[10], n_xs=[1, 2])
+    entry = {"extra_info": {"impl": "numpy-vectorized", "m": 10, "n_x": 1, "dtype": "float64", "order": "C"}}
+    results = ResultsFile(tmp_path / "r.json", {"benchmarks": [], "vecbench": {"settings": settings.as_dict()}})
+    results.add(entry)
+    results.document["benchmarks"].clear()  # as if the crash hit between checkpoint and rewrite
+    results.write()
+    assert ResultsFile.load(tmp_path / "r.json").entries == [entry]
+
+
+@pytest.mark.parametrize("kernel, message", [(broken_kernel, "differs from the reference"),
+                                             (raising_kernel, "RuntimeError: kernel exploded")])
+def test_wrong_or_raising_implementation_fails_its_points_and_the_run_goes_on(
+        tmp_path, monkeypatch, capsys, kernel, message):
+    register(monkeypatch, "broken", kernel)
+    code, document = run(tmp_path, "--impl", "broken", "numpy-vectorized", *TINY)
+    assert code == 1
+    entries = by_key(document)
+    for (name, *_), entry in entries.items():
+        info = entry["extra_info"]
+        if name == "broken":
+            assert info["status"] == "failed" and message in info["error"] and entry["stats"] is None
+        else:
+            assert info["status"] == "measured"
+    assert len(entries) == 8 and document["vecbench"]["complete"] is True
+    printed = capsys.readouterr().out
+    assert "FAILED" in printed and message in printed
+
+
+def test_point_too_large_for_memory_is_refused_before_anything_runs(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(memory, "available_bytes", lambda: 10**6)
+    with pytest.raises(SystemExit) as exit_info:
+        runner.main(["--m", "100000", "--n-x", "10", "--out", str(tmp_path / "r.json")])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert "m=100000, n_x=10 needs about" in error and error.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_implementation_needing_more_memory_than_available_fails_its_point(tmp_path, monkeypatch):
+    needed = memory.problem_bytes(1000, 10, "float64")
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2 * needed)  # not enough for Python lists
+    code, document = run(tmp_path, "--preset", "quick", "--impl", "python-loops", "numpy-vectorized",
+                         "--m", "1000", "--n-x", "10", "--no-report")
+    assert code == 1
+    entries = by_key(document)
+    refused = entries[("python-loops", 1000, 10, "float64", "C")]["extra_info"]
+    assert refused["status"] == "failed" and "python-loops at m=1000, n_x=10 needs about" in refused["error"]
+    assert entries[("numpy-vectorized", 1000, 10, "float64", "C")]["extra_info"]["status"] == "measured"
+
+
+def test_preset_leaves_out_sizes_that_do_not_fit(monkeypatch):
+    monkeypatch.setattr(memory, "available_bytes", lambda: 2 * memory.problem_bytes(1000, 100, "float64"))
+    quick = make_settings(preset="quick").grid
+    assert (10_000, 100) in quick.dropped_sizes and (1000, 100) not in quick.dropped_sizes
+    assert (10_000, 100) not in quick.sizes() and (1000, 100) in quick.sizes()
+
+
+def test_guard_names_a_registered_implementation_without_points(monkeypatch):
+    vecbench = plugin.VecbenchPlugin(make_settings(ms=[10], n_xs=[1]))
+    vecbench.generated = vecbench.points
+    assert vecbench.unbenchmarked() == []
+    register(monkeypatch, "newcomer", broken_kernel)
+    assert vecbench.unbenchmarked() == ["newcomer"]
+
+
+def test_plain_pytest_bench_writes_pytest_benchmark_json_with_our_section(tmp_path):
+    out = tmp_path / "direct.json"
+    code = pytest.main([str(runner.BENCHMARKS), "-q", "-p", "no:cacheprovider", "--vecbench-m=10,20,40",
+                        "--vecbench-n-x=1", "--vecbench-impl=numpy-vectorized,python-loops",
+                        "--vecbench-budget=1e-9", f"--benchmark-json={out}"])
+    assert code == 0
+    document = json.loads(out.read_text())
+    assert [e["extra_info"]["status"] for e in document["benchmarks"]] == ["measured"] * 4
+    vecbench = document["vecbench"]
+    assert [e["extra_info"]["m"] for e in vecbench["not_measured"]] == [40, 40]  # predicted, skipped
+    assert vecbench["preset"] == "custom" and vecbench["complete"] is True
