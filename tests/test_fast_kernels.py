@@ -55,6 +55,18 @@ def test_log1p_matches_math_log1p_on_the_unit_interval():
         assert abs(got - want) <= 4 * ULP * want, (e, got, want)
 
 
+def test_log1p_of_any_nonnegative_argument_matches_math_log1p():
+    """log1p_nonnegative takes the lanes' products Π(1 + e) − 1: from subnormal to beyond 2^64."""
+    rng = np.random.default_rng(2)
+    arguments = np.concatenate([
+        np.geomspace(1e-320, 1e300, 2000), rng.uniform(0, 3, 2000),
+        [0.0, 5e-324, TINY, 1.0 - ULP / 2, 1.0, 1.0 + ULP, 2.0, 2.0**64, 1.7e308],
+    ])
+    for q in arguments:
+        got, want = fused.log1p_nonnegative(q), math.log1p(q)
+        assert abs(got - want) <= 4 * ULP * want + 5e-324, (q, got, want)
+
+
 @pytest.mark.parametrize("label", [0.0, 1.0])
 def test_per_sample_math_matches_the_stable_reference_formulation(label):
     for z in np.concatenate([np.linspace(-60, 60, 2401), [-1000, -745, -709, -700, 700, 709, 745, 1000]]):
