@@ -29,21 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     if name not in SUBCOMMANDS:
         sys.stderr.write(f"vecbench: error: unknown subcommand {name!r}; choose from {', '.join(SUBCOMMANDS)}\n")
         return 2
-    module = load(SUBCOMMANDS[name][0])
-    if module is None:
-        sys.stderr.write(f"vecbench: error: {name!r} is not available in this installation\n")
-        return 2
-    return call_main(module, rest)
-
-
-def load(module_name: str):
-    """The module, or None if it is not in this installation (other import errors propagate)."""
-    try:
-        return importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        return None
+    return call_main(importlib.import_module(SUBCOMMANDS[name][0]), rest)
 
 
 def call_main(module, argv: list[str]) -> int:

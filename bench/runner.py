@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.cli import call_main, load
+from bench import charts, report
+from bench.cli import call_main
 from bench.grid import Point
 from bench.plugin import VecbenchPlugin
 from bench.progress import format_duration, format_seconds, point_line
@@ -101,11 +102,7 @@ def run_pytest(plugin: VecbenchPlugin) -> int:
 def make_reports(path: Path) -> int:
     """Charts and REPORT.md from the results (``vecbench plot`` and ``report``); worst exit status."""
     status = 0
-    for module_name in ("bench.charts", "bench.report"):
-        module = load(module_name)
-        if module is None:
-            print(f"({module_name} is not in this installation: skipped)")
-            continue
+    for module in (charts, report):
         status = max(status, call_main(module, [str(path)]))
     return status
 

@@ -160,12 +160,13 @@ def optimize(propagate, w, b, X, Y, num_iterations: int, learning_rate: float):
     """
     num_iterations, learning_rate = _check_training_args(num_iterations, learning_rate)
     w, b, X, Y = validate_inputs(w, b, X, Y)
-    kernel = getattr(propagate, "kernel", None)
-    step = (lambda w_, b_: Gradients(*kernel(w_, b_, X, Y))) if kernel else (lambda w_, b_: propagate(w_, b_, X, Y))
+    # why: the inputs are validated once above, so each iteration calls the raw kernel (same
+    # signature) instead of re-checking X for NaN/inf on every step.
+    step = getattr(propagate, "kernel", propagate)
     w = w.copy()  # why: we update in place below, and the caller's array must stay untouched
     costs: list[float] = []
     for _ in range(num_iterations):
-        dw, db, cost = step(w, b)
+        dw, db, cost = step(w, b, X, Y)
         w -= learning_rate * np.asarray(dw, dtype=w.dtype).reshape(w.shape)
         b -= learning_rate * float(db)
         costs.append(float(cost))
