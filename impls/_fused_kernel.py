@@ -207,18 +207,18 @@ def loss_and_dz(z, y):
 # --------------------------------------------------------------------------------------------
 # One block of samples [start, stop).
 
-#: Bytes of X per block: the block is reused from L2 (1.25 MiB per core on the reference
-#: machine) with room left for the next block's prefetched lines and the other arrays. Smaller
-#: blocks measured faster in C order (2 threads, m=10⁶, n_x=100: best 43 ms at 200 KiB, 49 ms
-#: at 448 KiB, 61 ms at 800 KiB), where a block's rows are cut into short segments.
+#: Bytes of X per block: the block is read again from L2 (1.25 MiB per core on the reference
+#: machine) by the second pass. Measured in C order (2 threads, m=10⁶, n_x=100, interleaved):
+#: 42.1 ms at 125 KiB, 39.2 ms at 250 KiB, 40.7 ms at 500 KiB, 42.2 ms at 1000 KiB.
 BLOCK_BYTES = 256 * 1024
 #: Samples per block are at most this (z, dz and max(s, 0), 3 × 16 KiB, then stay in L1)...
 MAX_BLOCK = 2048
 #: ... and at least this. why: in C order each block reads n_x row segments of this many
-#: samples; 512-byte segments (64 samples) keep the hardware prefetcher streaming, 256-byte ones
-#: do not (2 threads, m=10⁵, n_x=1000: 77–83 ms at 64 samples, 102–105 ms at 32), even though a
-#: 64-sample block of 1000 features (512 KiB) uses more of L2.
-MIN_BLOCK = 64
+#: samples, and short segments starve the hardware prefetcher. With many features that matters
+#: more than keeping the block in L2 (2 threads, m=10⁸/n_x, C order, fraction of the bandwidth
+#: floor at 64 / 128 / 256 samples: n_x=500 0.59 / 0.70 / 0.72; n_x=1000 0.54 / 0.62 / 0.63;
+#: n_x=2000 0.44 / 0.53 / 0.54).
+MIN_BLOCK = 256
 
 # why: reassociation lets LLVM split the dot products and sums into several SIMD accumulators
 # (without it a reduction runs one add at a time); contraction fuses multiply-adds. No
@@ -227,20 +227,58 @@ MIN_BLOCK = 64
 _SUM_FLAGS = {"reassoc", "contract"}
 
 
-def block_size(n_x: int) -> int:
-    """Samples per block for ``n_x`` features: X's block fits BLOCK_BYTES, a multiple of 16."""
+#: How run_blocks walks X: along feature rows (C order); along samples (F order, given as X.T),
+#: one at a time or four at a time (many features); or along samples after copying each block
+#: into a feature-major scratch (F order, few features).
+FEATURE_MAJOR, SAMPLE_MAJOR, SAMPLE_MAJOR_TRANSPOSED, SAMPLE_MAJOR_GROUPED = 0, 1, 2, 3
+#: Bytes of X per block of the four-samples-at-a-time walk (F order, many features): a whole
+#: block is ≥ 16 samples there, and there are no row segments that need to be long. Measured at n_x=1000: 0.84
+#: of the floor at 64–256 KiB, 0.62 at 512 KiB.
+GROUPED_BLOCK_BYTES = 128 * 1024
+
+
+def block_size(n_x: int, walk: int = FEATURE_MAJOR) -> int:
+    """Samples per block for ``n_x`` features walked by ``walk`` (default FEATURE_MAJOR).
+
+    X's block fits BLOCK_BYTES (GROUPED_BLOCK_BYTES for SAMPLE_MAJOR_GROUPED), a multiple of 16.
+    """
+    if walk == SAMPLE_MAJOR_GROUPED:
+        return max(16, GROUPED_BLOCK_BYTES // (8 * n_x) // 16 * 16)
     samples = BLOCK_BYTES // (8 * n_x)
     return max(MIN_BLOCK, min(MAX_BLOCK, samples // 16 * 16))
 
 
+#: Feature rows handled together by the feature-major passes.
+ROWS = 8
+
+
+@numba.njit(cache=True, inline="always")
+def _eight_rows(X, j, start, stop):
+    """Rows j..j+7 of X, columns [start, stop): eight views, no copies."""
+    return (X[j, start:stop], X[j + 1, start:stop], X[j + 2, start:stop], X[j + 3, start:stop],
+            X[j + 4, start:stop], X[j + 5, start:stop], X[j + 6, start:stop], X[j + 7, start:stop])
+
+
+# why eight rows at a time (here and in _accumulate_feature_major): each sample's z (or dz) is
+# loaded and stored once per eight rows instead of once per row, so the loop does ~1 load per
+# multiply-add instead of 2–3 loads and a store. Any work the core does besides reading X adds to
+# the step's time instead of hiding under the memory reads; measured with 2 threads, m=10⁶,
+# n_x=100, C order, interleaved: 54.0 ms one row at a time, 43.4 ms four rows, 40.5 ms eight.
 @numba.njit(cache=True, fastmath=_SUM_FLAGS)
 def _logits_feature_major(w, b, X, start, stop, z):
     count = stop - start
     z[:count] = b
-    for j in range(X.shape[0]):
+    n_x = X.shape[0]
+    for j in range(0, n_x - ROWS + 1, ROWS):
+        r0, r1, r2, r3, r4, r5, r6, r7 = _eight_rows(X, j, start, stop)
+        w0, w1, w2, w3, w4, w5, w6, w7 = w[j : j + ROWS]
+        for i in range(count):  # contiguous in C order: SIMD multiply-adds over samples
+            z[i] += ((w0 * r0[i] + w1 * r1[i]) + (w2 * r2[i] + w3 * r3[i])) + (
+                (w4 * r4[i] + w5 * r5[i]) + (w6 * r6[i] + w7 * r7[i]))
+    for j in range(n_x - n_x % ROWS, n_x):
         weight = w[j]
         row = X[j, start:stop]
-        for i in range(count):  # contiguous in C order: SIMD multiply-adds over samples
+        for i in range(count):
             z[i] += weight * row[i]
 
 
@@ -252,6 +290,46 @@ def _logits_sample_major(w, b, XT, start, stop, z):
         for j in range(XT.shape[1]):  # contiguous in F order: a SIMD dot product
             total += w[j] * sample[j]
         z[i] = b + total
+
+
+# why four samples at a time (many features, F order): w is loaded once for four dot products
+# and dw loaded and stored once for four samples, so the work per element read from memory is
+# ~1 load and 1 multiply-add per pass instead of up to 3 loads and a store; measured with 2
+# threads, m=10⁵, n_x=1000, F order, interleaved: 0.50–0.55 of the bandwidth floor one sample at
+# a time, 0.83–0.87 four at a time. Below GROUP_FROM_FEATURES the per-group overhead (four
+# horizontal sums, loop set-up) costs more than it saves (1.14× slower at n_x=100, 1.3–1.5× at
+# 16–50).
+@numba.njit(cache=True, fastmath=_SUM_FLAGS)
+def _logits_sample_groups(w, b, XT, start, stop, z):
+    _prefer_512_bit_vectors()
+    grouped = (stop - start) // 4 * 4
+    for i in range(0, grouped, 4):
+        x0, x1, x2, x3 = XT[start + i], XT[start + i + 1], XT[start + i + 2], XT[start + i + 3]
+        t0 = t1 = t2 = t3 = 0.0
+        for j in range(XT.shape[1]):
+            weight = w[j]
+            t0 += weight * x0[j]
+            t1 += weight * x1[j]
+            t2 += weight * x2[j]
+            t3 += weight * x3[j]
+        z[i], z[i + 1], z[i + 2], z[i + 3] = b + t0, b + t1, b + t2, b + t3
+    _logits_sample_major(w, b, XT, start + grouped, stop, z[grouped:])
+
+
+@numba.njit(cache=True, fastmath=_SUM_FLAGS)
+def _accumulate_sample_groups(XT, start, stop, dz, dw):
+    _prefer_512_bit_vectors()
+    grouped = (stop - start) // 4 * 4
+    for i in range(0, grouped, 4):
+        x0, x1, x2, x3 = XT[start + i], XT[start + i + 1], XT[start + i + 2], XT[start + i + 3]
+        d0, d1, d2, d3 = dz[i], dz[i + 1], dz[i + 2], dz[i + 3]
+        for j in range(XT.shape[1]):
+            dw[j] += (d0 * x0[j] + d1 * x1[j]) + (d2 * x2[j] + d3 * x3[j])
+    for i in range(grouped, stop - start):
+        sample = XT[start + i]
+        d = dz[i]
+        for j in range(XT.shape[1]):
+            dw[j] += d * sample[j]
 
 
 @numba.njit(cache=True)
@@ -317,20 +395,38 @@ def _sum(values, count):
 
 
 @numba.njit(cache=True, fastmath=_SUM_FLAGS)
-def _accumulate_feature_major(X, start, stop, dz, dw, prefetch):
+def _accumulate_feature_major(X, start, stop, dz, dw):
     count = stop - start
-    line = 64 // X.itemsize
-    prefetch_stop = min(stop + count, X.shape[1]) if prefetch else stop
-    for j in range(X.shape[0]):
+    n_x = X.shape[0]
+    for j in range(n_x - n_x % ROWS, n_x):
         row = X[j, start:stop]
         total = 0.0
         for i in range(count):
             total += row[i] * dz[i]
         dw[j] += total
-        # why: this pass reads from L2 and leaves the memory bus idle; request the next block's
-        # part of this row now, so the next logits pass finds it in L2.
-        for i in range(stop, prefetch_stop, line):
-            _prefetch_to_l2(X, j, i)
+    # why backwards: the logits pass read the rows forwards, so the last rows are the ones most
+    # surely still in cache when a block is larger than L2 (many features).
+    for j in range(n_x - n_x % ROWS - ROWS, -1, -ROWS):
+        r0, r1, r2, r3, r4, r5, r6, r7 = _eight_rows(X, j, start, stop)
+        t0 = t1 = t2 = t3 = t4 = t5 = t6 = t7 = 0.0
+        for i in range(count):
+            d = dz[i]
+            t0 += r0[i] * d
+            t1 += r1[i] * d
+            t2 += r2[i] * d
+            t3 += r3[i] * d
+            t4 += r4[i] * d
+            t5 += r5[i] * d
+            t6 += r6[i] * d
+            t7 += r7[i] * d
+        dw[j] += t0
+        dw[j + 1] += t1
+        dw[j + 2] += t2
+        dw[j + 3] += t3
+        dw[j + 4] += t4
+        dw[j + 5] += t5
+        dw[j + 6] += t6
+        dw[j + 7] += t7
 
 
 @numba.njit(cache=True, fastmath=_SUM_FLAGS)
@@ -342,18 +438,19 @@ def _accumulate_sample_major(XT, start, stop, dz, dw):
         d = dz[i]
         for j in range(n_x):
             dw[j] += d * sample[j]
-        # why: as in _accumulate_feature_major: request the next block's sample i meanwhile.
+        # why: this pass reads from L2 and leaves the memory bus idle; request the next
+        # block's sample i now, so the next logits pass finds it in L2.
         if stop + i < m:
             for j in range(0, n_x, line):
                 _prefetch_to_l2(XT, stop + i, j)
 
 
-#: How run_blocks walks X: along feature rows (C order); along samples (F order, given as X.T);
-#: or along samples after copying each block into a feature-major scratch (F order, few features).
-FEATURE_MAJOR, SAMPLE_MAJOR, SAMPLE_MAJOR_TRANSPOSED = 0, 1, 2
 #: Below this many features an F-ordered block is transposed first. why: with a handful of
 #: features the sample-major loops are too short to vectorise (measured: see the report).
 TRANSPOSE_BELOW_FEATURES = 12
+#: From this many features an F-ordered block is walked four samples at a time (see
+#: _logits_sample_groups); measured neutral at 200–300 features, 1.5× faster at 1000.
+GROUP_FROM_FEATURES = 256
 
 
 @numba.njit(cache=True)
@@ -382,6 +479,8 @@ def run_blocks(w, b, X, y, walk, block, first, last):
             _logits_feature_major(w, b, scratch, 0, count, z)
         elif walk == SAMPLE_MAJOR:
             _logits_sample_major(w, b, X, start, stop, z)
+        elif walk == SAMPLE_MAJOR_GROUPED:
+            _logits_sample_groups(w, b, X, start, stop, z)
         else:
             _logits_feature_major(w, b, X, start, stop, z)
         _per_sample(y, start, stop, z, dz, products)
@@ -389,11 +488,13 @@ def run_blocks(w, b, X, y, walk, block, first, last):
         db += _sum(dz, count)
         cost += _sum(z, count) + _sum(products[count:], LANES)
         if walk == SAMPLE_MAJOR_TRANSPOSED:
-            _accumulate_feature_major(scratch, 0, count, dz, dw, False)
+            _accumulate_feature_major(scratch, 0, count, dz, dw)
         elif walk == SAMPLE_MAJOR:
             _accumulate_sample_major(X, start, stop, dz, dw)
+        elif walk == SAMPLE_MAJOR_GROUPED:
+            _accumulate_sample_groups(X, start, stop, dz, dw)
         else:
-            _accumulate_feature_major(X, start, stop, dz, dw, True)
+            _accumulate_feature_major(X, start, stop, dz, dw)
     return dw, db, cost
 
 
@@ -432,7 +533,7 @@ def parallel_step(w, b, X, y, walk, block, threads):
 
 
 def walk_of(X: np.ndarray) -> tuple[np.ndarray, int]:
-    """``(X, FEATURE_MAJOR)`` for C order, ``(X.T, SAMPLE_MAJOR[_TRANSPOSED])`` for F order.
+    """``(X, FEATURE_MAJOR)`` for C order, ``(X.T, SAMPLE_MAJOR[_TRANSPOSED|_GROUPED])`` for F order.
 
     Any other strided view is first copied to C order. why: one sequential copy is cheaper than
     a strided walk, and the kernels then exist in one memory layout only (each extra layout is
@@ -441,7 +542,10 @@ def walk_of(X: np.ndarray) -> tuple[np.ndarray, int]:
     if X.flags.c_contiguous:
         return X, FEATURE_MAJOR
     if X.flags.f_contiguous:
-        return X.T, SAMPLE_MAJOR if X.shape[0] >= TRANSPOSE_BELOW_FEATURES else SAMPLE_MAJOR_TRANSPOSED
+        n_x = X.shape[0]
+        if n_x < TRANSPOSE_BELOW_FEATURES:
+            return X.T, SAMPLE_MAJOR_TRANSPOSED
+        return X.T, SAMPLE_MAJOR_GROUPED if n_x >= GROUP_FROM_FEATURES else SAMPLE_MAJOR
     return np.ascontiguousarray(X), FEATURE_MAJOR
 
 
@@ -455,7 +559,7 @@ def make_kernel(driver, threads: Callable[[], int] | None = None):
         operand, walk = walk_of(X)
         weights = np.ascontiguousarray(w[:, 0], dtype=np.float64)
         labels = np.ascontiguousarray(Y[0])  # why: a strided Y view becomes one small copy
-        args = (weights, float(b), operand, labels, walk, block_size(X.shape[0]))
+        args = (weights, float(b), operand, labels, walk, block_size(X.shape[0], walk))
         return driver(*args) if threads is None else driver(*args, threads())
 
     return kernel

@@ -85,12 +85,15 @@ def _problem(m: int, n_x: int, order: str, seed: int = 0):
 
 
 def _sizes() -> list[tuple[int, int]]:
-    """Block boundaries for a few feature counts: m = 1, < block, block ± 1, several blocks."""
-    sizes = []
-    for n_x in (1, 2, fused.TRANSPOSE_BELOW_FEATURES - 1, fused.TRANSPOSE_BELOW_FEATURES, 37):
-        block = fused.block_size(n_x)
-        sizes += [(m, n_x) for m in (1, 5, block - 1, block, block + 1, 3 * block + 7)]
-    return sizes
+    """Block boundaries for feature counts around every walk's threshold and the row and sample
+    groups' remainders: m = 1, < block, block ± 1, several blocks (of both C and F order)."""
+    sizes = set()
+    for n_x in (1, 2, fused.TRANSPOSE_BELOW_FEATURES - 1, fused.TRANSPOSE_BELOW_FEATURES, 37,
+                fused.GROUP_FROM_FEATURES - 1, fused.GROUP_FROM_FEATURES + 3):
+        f_walk = fused.walk_of(np.zeros((n_x, 2), order="F"))[1]
+        for block in {fused.block_size(n_x, fused.FEATURE_MAJOR), fused.block_size(n_x, f_walk)}:
+            sizes |= {(m, n_x) for m in (1, 5, block - 1, block, block + 1, 3 * block + 7)}
+    return sorted(sizes)
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
@@ -102,13 +105,15 @@ def test_block_boundaries(name, m, n_x, order):
 
 
 def test_every_walk_is_taken():
-    """C order walks feature rows; F order walks samples, transposing blocks of few features;
-    any other view is copied to C order first."""
+    """C order walks feature rows; F order walks samples, transposing blocks of few features and
+    four samples at a time with many; any other view is copied to C order first."""
     few, many = fused.TRANSPOSE_BELOW_FEATURES - 1, fused.TRANSPOSE_BELOW_FEATURES
     X = np.zeros((few, 9))
     assert fused.walk_of(X) == (X, fused.FEATURE_MAJOR)
     assert fused.walk_of(np.asfortranarray(X))[1] == fused.SAMPLE_MAJOR_TRANSPOSED
     assert fused.walk_of(np.zeros((many, 9), order="F"))[1] == fused.SAMPLE_MAJOR
+    assert fused.walk_of(np.zeros((fused.GROUP_FROM_FEATURES - 1, 9), order="F"))[1] == fused.SAMPLE_MAJOR
+    assert fused.walk_of(np.zeros((fused.GROUP_FROM_FEATURES, 9), order="F"))[1] == fused.SAMPLE_MAJOR_GROUPED
     view = np.arange(many * 18.0).reshape(many, 18)[:, ::-2]
     operand, walk = fused.walk_of(view)
     assert walk == fused.FEATURE_MAJOR and operand.flags.c_contiguous
@@ -198,6 +203,10 @@ def test_targets_quick_run_writes_what_it_measured(tmp_path, capsys):
             assert entry["status"] in ("measured", "skipped-slow", "failed")
             if entry["status"] == "measured":
                 assert entry["fraction_of_floor"] == pytest.approx(point["floor_s"] / entry["median_s"])
+        for check in point["checks"]:
+            if check["name"] == "speedup_over_numpy-vectorized":  # the ceiling a step at the floor has
+                reference_s = point["implementations"]["numpy-vectorized"]["median_s"]
+                assert check["reachable"] == pytest.approx(reference_s / point["floor_s"])
     assert document["compile_cache"]["passed"]
     assert "PASS" in capsys.readouterr().out
 
