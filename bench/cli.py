@@ -11,6 +11,7 @@ SUBCOMMANDS = {
     "plot": ("bench.charts", "draw the charts from a results file"),
     "report": ("bench.report", "write REPORT.md from a results file"),
     "targets": ("bench.targets", "check the performance targets as ratios measured in one run"),
+    "ablation": ("bench.ablation", "time a fused step stage by stage against the bandwidth floor"),
 }
 
 

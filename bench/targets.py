@@ -78,7 +78,7 @@ TARGET_POINTS = (
 )
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -91,7 +91,7 @@ def _positive_int(text: str) -> int:
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="vecbench targets", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help=f"smoke test: m divided by {QUICK_M_DIVISOR}")
-    parser.add_argument("--repeats", type=_positive_int, default=None,
+    parser.add_argument("--repeats", type=positive_int, default=None,
                         help=f"interleaved timing rounds per point (default {DEFAULT_ROUNDS}, "
                              f"{QUICK_ROUNDS} with --quick)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
@@ -149,14 +149,18 @@ def _checked_kernels(args: tuple, point: TargetPoint, order: str) -> tuple[dict,
     return to_time, entries
 
 
-def _interleaved_times(kernels: dict, args: tuple, rounds: int) -> dict[str, list[float]]:
+def interleaved_times(kernels: dict, args: tuple, rounds: int, pause_s: float = PAUSE_S) -> dict[str, list[float]]:
     """Seconds per call of each kernel, ``rounds`` round-robin rounds (why: drifts in machine
-    load then hit every implementation alike)."""
+    load then hit every implementation alike). Before each timed call: ``pause_s`` of sleep, then
+    one untimed call. why the untimed call: after the pause the kernel's own threads are asleep
+    (and on a VM so are the idle vCPUs); waking them cost 1–8 ms per call on the reference machine,
+    more than a whole step at n_x = 2, while a training loop runs its steps back to back."""
     times: dict[str, list[float]] = {name: [] for name in kernels}
     with gc_disabled():
         for _ in range(rounds):
             for name, kernel in kernels.items():
-                time.sleep(PAUSE_S)
+                time.sleep(pause_s)
+                kernel(*args)
                 times[name].append(timed_call(kernel, args)[0])
     return times
 
@@ -219,7 +223,7 @@ def measure_point(point: TargetPoint, order: str, rounds: int, bandwidth: dict, 
     X, Y = args[2], args[3]
     floor = floor_fields(X.nbytes + Y.nbytes, None, bandwidth, threads)
     kernels, entries = _checked_kernels(args, point, order)
-    for name, seconds in _interleaved_times(kernels, args, rounds).items():
+    for name, seconds in interleaved_times(kernels, args, rounds).items():
         median = statistics.median(seconds)
         entries[name] = {"status": "measured", "median_s": median, "times_s": seconds,
                          **floor_fields(floor["bytes"], median, bandwidth, threads)}

@@ -332,14 +332,28 @@ def _accumulate_sample_groups(XT, start, stop, dz, dw):
             dw[j] += d * sample[j]
 
 
+#: From this many features _transpose_block copies sample by sample (contiguous loads, one store
+#: per feature row) instead of feature by feature. Measured, whole step, 2 threads, m=10⁶, F
+#: order, interleaved medians, feature by feature vs sample by sample: n_x=4 6.37 vs 8.01 ms,
+#: 6 8.02 vs 8.46, 8 9.51 vs 8.05, 10 12.25 vs 10.16, 11 13.63 vs 10.44.
+TRANSPOSE_BY_SAMPLE_FROM = 8
+
+
 @numba.njit(cache=True)
 def _transpose_block(XT, start, stop, scratch):
     """scratch[j, i] = XT[start + i, j]: a sample-major block made feature-major (float64)."""
-    # why: tiles of 256 samples (≤ 32 KiB of X for n_x < 16) stay in L1 while each of their
-    # columns is gathered; contiguous stores, strided loads (SIMD gathers).
+    n_x = XT.shape[1]
+    if n_x >= TRANSPOSE_BY_SAMPLE_FROM:
+        for i in range(stop - start):
+            sample = XT[start + i]
+            for j in range(n_x):
+                scratch[j, i] = sample[j]
+        return
+    # why: tiles of 256 samples (≤ 16 KiB of X here) stay in L1 while each of their columns is
+    # gathered; contiguous stores, strided loads (SIMD gathers).
     for tile in range(start, stop, 256):
         tile_stop = min(tile + 256, stop)
-        for j in range(XT.shape[1]):
+        for j in range(n_x):
             column = XT[tile:tile_stop, j]
             row = scratch[j, tile - start : tile_stop - start]
             for i in range(tile_stop - tile):
@@ -453,12 +467,18 @@ TRANSPOSE_BELOW_FEATURES = 12
 GROUP_FROM_FEATURES = 256
 
 
+#: How much of the step run_blocks does: the logits pass alone (its "cost" is then Σ z); also
+#: the per-sample math (dw stays 0); everything. The kernels do everything; ``bench.ablation``
+#: times the first two alone, to show where a step's time goes.
+LOGITS_ONLY, WITHOUT_DW, WHOLE_STEP = 1, 2, 3
+
+
 @numba.njit(cache=True)
-def run_blocks(w, b, X, y, walk, block, first, last):
+def run_blocks(w, b, X, y, walk, block, first, last, stages):
     """Blocks ``first..last-1`` of the step: returns (Σ x·dz (n_x,), Σ dz, Σ loss), unscaled.
 
     ``X`` is (n_x, m) if ``walk`` is FEATURE_MAJOR, else (m, n_x); ``w`` (n_x,) float64;
-    ``y`` (m,).
+    ``y`` (m,). ``stages`` < WHOLE_STEP stops early (see LOGITS_ONLY).
     """
     m = y.shape[0]
     z = np.empty(block)
@@ -483,10 +503,15 @@ def run_blocks(w, b, X, y, walk, block, first, last):
             _logits_sample_groups(w, b, X, start, stop, z)
         else:
             _logits_feature_major(w, b, X, start, stop, z)
+        if stages == LOGITS_ONLY:
+            cost += _sum(z, count)
+            continue
         _per_sample(y, start, stop, z, dz, products)
         _log1p_of_products(products, count)
         db += _sum(dz, count)
         cost += _sum(z, count) + _sum(products[count:], LANES)
+        if stages == WITHOUT_DW:
+            continue
         if walk == SAMPLE_MAJOR_TRANSPOSED:
             _accumulate_feature_major(scratch, 0, count, dz, dw)
         elif walk == SAMPLE_MAJOR:
@@ -506,13 +531,14 @@ def run_blocks(w, b, X, y, walk, block, first, last):
 def fused_step(w, b, X, y, walk, block):
     """The whole step on the calling thread; returns (dw (n_x,), db, cost), divided by m."""
     m = y.shape[0]
-    dw, db, cost = run_blocks(w, b, X, y, walk, block, 0, (m + block - 1) // block)
+    dw, db, cost = run_blocks(w, b, X, y, walk, block, 0, (m + block - 1) // block, WHOLE_STEP)
     return dw / m, db / m, cost / m
 
 
 @numba.njit(cache=True, parallel=True)
-def parallel_step(w, b, X, y, walk, block, threads):
-    """The step over ``threads`` contiguous ranges of blocks, one per thread, then reduced."""
+def parallel_step(w, b, X, y, walk, block, threads, stages):
+    """The step (its first ``stages``, see LOGITS_ONLY) over ``threads`` contiguous ranges of
+    blocks, one per thread, then reduced."""
     m = y.shape[0]
     n_blocks = (m + block - 1) // block
     # why: each range has its own partial dw, db and cost (no shared writes, so no false
@@ -524,7 +550,8 @@ def parallel_step(w, b, X, y, walk, block, threads):
     for r in numba.prange(n_ranges):
         first = r * n_blocks // n_ranges
         last = (r + 1) * n_blocks // n_ranges
-        partial_dw[r], partial_db[r], partial_cost[r] = run_blocks(w, b, X, y, walk, block, first, last)
+        partial_dw[r], partial_db[r], partial_cost[r] = run_blocks(
+            w, b, X, y, walk, block, first, last, stages)
     return partial_dw.sum(axis=0) / m, partial_db.sum() / m, partial_cost.sum() / m
 
 
@@ -552,7 +579,8 @@ def walk_of(X: np.ndarray) -> tuple[np.ndarray, int]:
 def make_kernel(driver, threads: Callable[[], int] | None = None):
     """A raw kernel ``(w, b, X, Y) -> (dw, db, cost)`` around :func:`fused_step`-like ``driver``.
 
-    ``threads()``, if given, is called on each step and its value passed to ``driver`` last.
+    ``threads()``, if given, is called on each step and its value passed to ``driver``, followed
+    by WHOLE_STEP (see :func:`parallel_step`).
     """
 
     def kernel(w, b, X, Y):
@@ -560,6 +588,6 @@ def make_kernel(driver, threads: Callable[[], int] | None = None):
         weights = np.ascontiguousarray(w[:, 0], dtype=np.float64)
         labels = np.ascontiguousarray(Y[0])  # why: a strided Y view becomes one small copy
         args = (weights, float(b), operand, labels, walk, block_size(X.shape[0], walk))
-        return driver(*args) if threads is None else driver(*args, threads())
+        return driver(*args) if threads is None else driver(*args, threads(), WHOLE_STEP)
 
     return kernel

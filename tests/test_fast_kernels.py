@@ -18,7 +18,7 @@ import pytest
 from _reference import assert_matches, random_parameters, reference_step
 
 import impls
-from bench import bandwidth, targets
+from bench import ablation, bandwidth, targets
 from bench.compile_cache import check_compile_cache
 from impls import _fused_kernel as fused
 from impls import logistic, peers
@@ -88,7 +88,8 @@ def _sizes() -> list[tuple[int, int]]:
     """Block boundaries for feature counts around every walk's threshold and the row and sample
     groups' remainders: m = 1, < block, block ± 1, several blocks (of both C and F order)."""
     sizes = set()
-    for n_x in (1, 2, fused.TRANSPOSE_BELOW_FEATURES - 1, fused.TRANSPOSE_BELOW_FEATURES, 37,
+    for n_x in (1, 2, fused.TRANSPOSE_BY_SAMPLE_FROM, fused.TRANSPOSE_BELOW_FEATURES - 1,
+                fused.TRANSPOSE_BELOW_FEATURES, 37,
                 fused.GROUP_FROM_FEATURES - 1, fused.GROUP_FROM_FEATURES + 3):
         f_walk = fused.walk_of(np.zeros((n_x, 2), order="F"))[1]
         for block in {fused.block_size(n_x, fused.FEATURE_MAJOR), fused.block_size(n_x, f_walk)}:
@@ -144,7 +145,7 @@ def test_parallel_step_with_more_threads_than_blocks():
     w, b, X, Y = _problem(3, 4, "C")
     weights = np.ascontiguousarray(w[:, 0])
     block = fused.block_size(4)
-    dw, db, cost = fused.parallel_step(weights, b, X, Y[0], fused.FEATURE_MAJOR, block, 16)
+    dw, db, cost = fused.parallel_step(weights, b, X, Y[0], fused.FEATURE_MAJOR, block, 16, fused.WHOLE_STEP)
     assert_matches(impls.Gradients(dw, db, cost), reference_step(w, b, X, Y), np.float64)
 
 
@@ -213,3 +214,28 @@ def test_targets_quick_run_writes_what_it_measured(tmp_path, capsys):
 
 def test_targets_usage_error_exits_2():
     assert targets.main(["--repeats", "0"]) == 2
+
+
+def test_ablation_stages_time_the_kernel_stage_by_stage(capsys):
+    result = ablation.measure(3000, 37, "F", 1, 2)
+    assert list(result["stages"]) == list(ablation.STAGES)
+    for stage in result["stages"].values():
+        assert stage["median_s"] > 0
+        assert stage["fraction_of_floor"] == pytest.approx(stage["floor_s"] / stage["median_s"])
+    assert ablation.main(["--m", "2e3", "--n-x", "3", "--order", "C", "--threads", "1", "--rounds", "1"]) == 0
+    assert "whole step" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("n_x", [3, 37, fused.GROUP_FROM_FEATURES])
+def test_partial_stages_compute_what_they_claim(n_x, order):
+    """LOGITS_ONLY returns Σ z; WITHOUT_DW the step's db and cost with dw = 0; WHOLE_STEP the step."""
+    w, b, X, Y = _problem(700, n_x, order, seed=4)
+    operand, walk = fused.walk_of(X)
+    args = (np.ascontiguousarray(w[:, 0]), b, operand, Y[0], walk, fused.block_size(n_x, walk), 2)
+    whole = fused.parallel_step(*args, fused.WHOLE_STEP)
+    without_dw = fused.parallel_step(*args, fused.WITHOUT_DW)
+    logits = fused.parallel_step(*args, fused.LOGITS_ONLY)
+    assert not without_dw[0].any() and not logits[0].any()
+    assert without_dw[1:] == pytest.approx(whole[1:], rel=1e-12)
+    assert logits[2] == pytest.approx(float(np.mean(w[:, 0] @ X + b)), rel=1e-10)

@@ -1,0 +1,77 @@
+"""``vecbench ablation``: where a fused step's time goes, stage by stage, against the floor.
+
+Times ``numba-parallel``'s kernel (impls/_fused_kernel.py) on one problem three ways, interleaved
+round-robin in one process (medians): the logits pass alone (X read once, nothing else), plus the
+per-sample math, and the whole step (plus the dw pass over the cached block). With the memory read
+bandwidth measured in the same run, each stage's fraction of the floor shows what limits the step:
+a logits pass near the floor and a whole step far from it means the extra passes over cached data
+and the per-sample math, not the memory reads, cost the difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+
+import numpy as np
+
+from bench.bandwidth import floor_fields, measure_read_bandwidth
+from bench.problems import kernel_args
+from bench.targets import interleaved_times, positive_int
+from bench.threads import limited_threads
+from bench.units import format_fraction, format_seconds
+from impls import _fused_kernel as fused
+from impls import peers
+
+STAGES = {
+    "logits pass only": fused.LOGITS_ONLY,
+    "+ per-sample math": fused.WITHOUT_DW,
+    "whole step (+ dw pass)": fused.WHOLE_STEP,
+}
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="vecbench ablation", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--m", type=lambda text: positive_int(str(int(float(text)))), default=10**6,
+                        help="samples (default 1e6)")
+    parser.add_argument("--n-x", type=positive_int, default=100, help="features (default 100)")
+    parser.add_argument("--order", choices=("C", "F"), default="C", help="memory order of X (default C)")
+    parser.add_argument("--threads", type=positive_int, default=peers.cpu_count(),
+                        help="Numba threads (default: all cores)")
+    parser.add_argument("--rounds", type=positive_int, default=11, help="interleaved rounds (default 11)")
+    return parser.parse_args(argv)
+
+
+def measure(m: int, n_x: int, order: str, threads: int, rounds: int) -> dict:
+    """Median seconds and fraction of the floor of each stage, and the bandwidth measured."""
+    w, b, X, Y = kernel_args(m, n_x, "float64", order)
+    operand, walk = fused.walk_of(X)
+    weights, labels = np.ascontiguousarray(w[:, 0]), np.ascontiguousarray(Y[0])
+    block = fused.block_size(n_x, walk)
+
+    def stage_kernel(stages: int):
+        return lambda: fused.parallel_step(weights, float(b), operand, labels, walk, block, threads, stages)
+
+    with limited_threads(threads):
+        bandwidth = measure_read_bandwidth(threads)
+        kernels = {name: stage_kernel(stages) for name, stages in STAGES.items()}
+        for kernel in kernels.values():
+            kernel()  # compile or load from cache outside the timed rounds
+        # why no pause: only Numba's own pool runs here, no BLAS threads to let go idle first
+        times = interleaved_times(kernels, (), rounds, pause_s=0.0)
+    stages = {name: floor_fields(X.nbytes + Y.nbytes, statistics.median(seconds), bandwidth, threads)
+              | {"median_s": statistics.median(seconds)} for name, seconds in times.items()}
+    return {"bandwidth": bandwidth, "walk": walk, "block": block, "stages": stages}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    result = measure(args.m, args.n_x, args.order, args.threads, args.rounds)
+    bandwidth = result["bandwidth"]["multi_thread_GBps" if args.threads > 1 else "single_thread_GBps"]
+    print(f"m={args.m:,} n_x={args.n_x} {args.order} order, {args.threads} thread(s), walk {result['walk']}, "
+          f"block {result['block']} samples; read bandwidth {bandwidth:.1f} GB/s")
+    for name, stage in result["stages"].items():
+        print(f"    {name:<24} {format_seconds(stage['median_s']):>10}  "
+              f"{format_fraction(stage['fraction_of_floor']):>5} of floor")
+    return 0
