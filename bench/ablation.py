@@ -14,8 +14,6 @@ import argparse
 import statistics
 import sys
 
-import numpy as np
-
 from bench.bandwidth import floor_fields, measure_read_bandwidth
 from bench.problems import kernel_args
 from bench.targets import interleaved_times, positive_int
@@ -34,7 +32,7 @@ STAGES = {
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="vecbench ablation", description=__doc__.split("\n\n")[0])
     parser.add_argument("--m", type=lambda text: positive_int(str(int(float(text)))), default=10**6,
-                        help="samples (default 1e6)")
+                        help="samples, e.g. 1e6 (the default)")
     parser.add_argument("--n-x", type=positive_int, default=100, help="features (default 100)")
     parser.add_argument("--order", choices=("C", "F"), default="C", help="memory order of X (default C)")
     parser.add_argument("--threads", type=positive_int, default=peers.cpu_count(),
@@ -46,22 +44,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def measure(m: int, n_x: int, order: str, threads: int, rounds: int) -> dict:
     """Median seconds and fraction of the floor of each stage, and the bandwidth measured."""
     w, b, X, Y = kernel_args(m, n_x, "float64", order)
-    operand, walk = fused.walk_of(X)
-    weights, labels = np.ascontiguousarray(w[:, 0]), np.ascontiguousarray(Y[0])
-    block = fused.block_size(n_x, walk)
+    args = fused.driver_args(w, b, X, Y)
+    walk, block = args[-2:]
 
     def stage_kernel(stages: int):
-        return lambda: fused.parallel_step(weights, float(b), operand, labels, walk, block, threads, stages)
+        return lambda: fused.parallel_step(*args, threads, stages)
 
     with limited_threads(threads):
         bandwidth = measure_read_bandwidth(threads)
         kernels = {name: stage_kernel(stages) for name, stages in STAGES.items()}
-        for kernel in kernels.values():
-            kernel()  # compile or load from cache outside the timed rounds
         # why no pause: only Numba's own pool runs here, no BLAS threads to let go idle first
         times = interleaved_times(kernels, (), rounds, pause_s=0.0)
-    stages = {name: floor_fields(X.nbytes + Y.nbytes, statistics.median(seconds), bandwidth, threads)
-              | {"median_s": statistics.median(seconds)} for name, seconds in times.items()}
+    medians = {name: statistics.median(seconds) for name, seconds in times.items()}
+    stages = {name: floor_fields(X.nbytes + Y.nbytes, median, bandwidth, threads) | {"median_s": median}
+              for name, median in medians.items()}
     return {"bandwidth": bandwidth, "walk": walk, "block": block, "stages": stages}
 
 

@@ -576,6 +576,14 @@ def walk_of(X: np.ndarray) -> tuple[np.ndarray, int]:
     return np.ascontiguousarray(X), FEATURE_MAJOR
 
 
+def driver_args(w, b, X, Y) -> tuple:
+    """``(w (n_x,) float64, b, X or X.T, y (m,), walk, block)``: the drivers' leading arguments."""
+    operand, walk = walk_of(X)
+    weights = np.ascontiguousarray(w[:, 0], dtype=np.float64)
+    labels = np.ascontiguousarray(Y[0])  # why: a strided Y view becomes one small copy
+    return weights, float(b), operand, labels, walk, block_size(X.shape[0], walk)
+
+
 def make_kernel(driver, threads: Callable[[], int] | None = None):
     """A raw kernel ``(w, b, X, Y) -> (dw, db, cost)`` around :func:`fused_step`-like ``driver``.
 
@@ -584,10 +592,7 @@ def make_kernel(driver, threads: Callable[[], int] | None = None):
     """
 
     def kernel(w, b, X, Y):
-        operand, walk = walk_of(X)
-        weights = np.ascontiguousarray(w[:, 0], dtype=np.float64)
-        labels = np.ascontiguousarray(Y[0])  # why: a strided Y view becomes one small copy
-        args = (weights, float(b), operand, labels, walk, block_size(X.shape[0], walk))
+        args = driver_args(w, b, X, Y)
         return driver(*args) if threads is None else driver(*args, threads(), WHOLE_STEP)
 
     return kernel
