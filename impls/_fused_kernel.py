@@ -1,9 +1,10 @@
 """The fused, cache-blocked step shared by ``numba-fused`` and ``numba-parallel``.
 
-The samples are cut into blocks small enough that a block of X stays in the core's L2 cache.
-For each block: logits ``z`` (X read from memory), per-sample loss and ``dz`` (vectorised
-polynomial math), then ``dw += X_blk dz_blk`` (X read again, now from L2). So X is read from
-memory once per step, whatever the memory order:
+The samples are cut into blocks small enough that a block of X stays in the core's cache (L2,
+or on CPUs with a fast L3 the L3; see Tuning). For each block: logits ``z`` (X read from
+memory), per-sample loss and ``dz`` (vectorised polynomial math), then ``dw += X_blk dz_blk``
+(X read again, now from cache). So X is read from memory once per step, whatever the memory
+order:
 
 - feature-major (X C-ordered, each feature a contiguous row): both passes stream along the
   block's slice of every feature row, contiguous inner loops;
@@ -21,10 +22,12 @@ all, instead of silently loading a stale kernel.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Callable
 
 import numba
 import numpy as np
+from llvmlite import binding as llvm_binding
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -207,17 +210,13 @@ def loss_and_dz(z, y):
 # --------------------------------------------------------------------------------------------
 # One block of samples [start, stop).
 
-#: Bytes of X per block: the block is read again from L2 (1.25 MiB per core on the reference
-#: machine) by the second pass. Measured in C order (2 threads, m=10⁶, n_x=100, interleaved):
-#: 42.1 ms at 125 KiB, 39.2 ms at 250 KiB, 40.7 ms at 500 KiB, 42.2 ms at 1000 KiB.
-BLOCK_BYTES = 256 * 1024
 #: Samples per block are at most this (z, dz and max(s, 0), 3 × 16 KiB, then stay in L1)...
 MAX_BLOCK = 2048
 #: ... and at least this. why: in C order each block reads n_x row segments of this many
 #: samples, and short segments starve the hardware prefetcher. With many features that matters
-#: more than keeping the block in L2 (2 threads, m=10⁸/n_x, C order, fraction of the bandwidth
-#: floor at 64 / 128 / 256 samples: n_x=500 0.59 / 0.70 / 0.72; n_x=1000 0.54 / 0.62 / 0.63;
-#: n_x=2000 0.44 / 0.53 / 0.54).
+#: more than keeping the block in L2 (Ice Lake, 2 threads, m=10⁸/n_x, C order, fraction of the
+#: bandwidth floor at 64 / 128 / 256 samples: n_x=500 0.59 / 0.70 / 0.72; n_x=1000 0.54 / 0.62 /
+#: 0.63; n_x=2000 0.44 / 0.53 / 0.54).
 MIN_BLOCK = 256
 
 # why: reassociation lets LLVM split the dot products and sums into several SIMD accumulators
@@ -231,20 +230,66 @@ _SUM_FLAGS = {"reassoc", "contract"}
 #: one at a time or four at a time (many features); or along samples after copying each block
 #: into a feature-major scratch (F order, few features).
 FEATURE_MAJOR, SAMPLE_MAJOR, SAMPLE_MAJOR_TRANSPOSED, SAMPLE_MAJOR_GROUPED = 0, 1, 2, 3
-#: Bytes of X per block of the four-samples-at-a-time walk (F order, many features): a whole
-#: block is ≥ 16 samples there, and there are no row segments that need to be long. Measured at n_x=1000: 0.84
-#: of the floor at 64–256 KiB, 0.62 at 512 KiB.
-GROUPED_BLOCK_BYTES = 128 * 1024
 
 
-def block_size(n_x: int, walk: int = FEATURE_MAJOR) -> int:
+@dataclass(frozen=True)
+class Tuning:
+    """How the kernels cut and walk X on one kind of CPU: plain numbers, chosen in Python on each
+    call, so one compiled kernel serves every tuning (none is compiled in)."""
+
+    name: str
+    #: Bytes of X per block (FEATURE_MAJOR and SAMPLE_MAJOR walks), within MIN_BLOCK..MAX_BLOCK samples.
+    block_bytes: int
+    #: Below this many features an F-ordered block is transposed first (SAMPLE_MAJOR_TRANSPOSED).
+    transpose_below_features: int
+    #: From this many features an F-ordered block is walked four samples at a time
+    #: (SAMPLE_MAJOR_GROUPED); None: never.
+    group_from_features: int | None
+    #: Bytes of X per block of the four-samples-at-a-time walk.
+    grouped_block_bytes: int = 128 * 1024
+
+
+#: Tuned on Intel Ice Lake (1.25 MiB L2 per core), the default for every CPU not listed below.
+#: Block bytes, C order (2 threads, m=10⁶, n_x=100, interleaved): 42.1 ms at 125 KiB, 39.2 ms at
+#: 250 KiB, 40.7 ms at 500 KiB, 42.2 ms at 1000 KiB. Transpose below 12 features: the
+#: sample-major loops are too short to vectorise. Four samples at a time from 256 features:
+#: neutral at 200–300 features, 1.5× faster at 1000 (0.83–0.87 of the floor against 0.50–0.55);
+#: grouped blocks: 0.84 of the floor at 64–256 KiB, 0.62 at 512 KiB (n_x=1000).
+GENERIC = Tuning("generic", block_bytes=256 * 1024, transpose_below_features=12, group_from_features=256)
+
+#: Tuned on AMD Zen 4 (EPYC, 1 MiB L2 per core, 32 MiB L3), used for every ``znver*`` CPU.
+#: Measured with 2 threads, interleaved medians, fraction of the bandwidth floor. why 2 MiB
+#: blocks, more than L2: the dw pass then re-reads the block from L3, which is fast on Zen 4,
+#: and longer row segments feed the prefetcher: m=10⁶, n_x=100, block 320 / 1280 / 2048 samples
+#: (0.25 / 1 / 1.6 MiB): C order 0.78 / 0.95 / 0.96, F order 0.78 / 0.97 / 1.05; m=10⁵,
+#: n_x=1000 (256 samples is the floor of MIN_BLOCK): C 0.68 at 256–512, 0.60 at 2048.
+#: why never four samples at a time: one at a time is faster at every size measured (n_x=1000:
+#: 1.00 against 0.86; n_x=300: 0.87 against 0.67). why transpose below 8 features only:
+#: sample-major is faster from 8 (n_x=8: 5.53 against 6.07 ms, n_x=10: 5.16 against 6.82 ms,
+#: m=10⁶), slower below (n_x=6: 4.81 against 3.67 ms; n_x=2: 3.59 against 1.88 ms).
+ZEN = Tuning("zen", block_bytes=2 * 2**20, transpose_below_features=8, group_from_features=None)
+
+TUNINGS = (GENERIC, ZEN)
+
+
+def tuning_for(cpu_name: str) -> Tuning:
+    """The tuning for an LLVM CPU name (``numba.config.CPU_NAME`` or the host's, e.g. ``znver4``)."""
+    return ZEN if cpu_name.startswith("znver") else GENERIC
+
+
+#: The tuning of the CPU Numba compiles for (NUMBA_CPU_NAME if set, else the host CPU).
+HOST_TUNING = tuning_for(numba.config.CPU_NAME or llvm_binding.get_host_cpu_name())
+
+
+def block_size(n_x: int, walk: int = FEATURE_MAJOR, tuning: Tuning = HOST_TUNING) -> int:
     """Samples per block for ``n_x`` features walked by ``walk`` (default FEATURE_MAJOR).
 
-    X's block fits BLOCK_BYTES (GROUPED_BLOCK_BYTES for SAMPLE_MAJOR_GROUPED), a multiple of 16.
+    X's block fits ``tuning.block_bytes`` (``grouped_block_bytes`` for SAMPLE_MAJOR_GROUPED), a
+    multiple of 16.
     """
     if walk == SAMPLE_MAJOR_GROUPED:
-        return max(16, GROUPED_BLOCK_BYTES // (8 * n_x) // 16 * 16)
-    samples = BLOCK_BYTES // (8 * n_x)
+        return max(16, tuning.grouped_block_bytes // (8 * n_x) // 16 * 16)
+    samples = tuning.block_bytes // (8 * n_x)
     return max(MIN_BLOCK, min(MAX_BLOCK, samples // 16 * 16))
 
 
@@ -295,10 +340,10 @@ def _logits_sample_major(w, b, XT, start, stop, z):
 # why four samples at a time (many features, F order): w is loaded once for four dot products
 # and dw loaded and stored once for four samples, so the work per element read from memory is
 # ~1 load and 1 multiply-add per pass instead of up to 3 loads and a store; measured with 2
-# threads, m=10⁵, n_x=1000, F order, interleaved: 0.50–0.55 of the bandwidth floor one sample at
-# a time, 0.83–0.87 four at a time. Below GROUP_FROM_FEATURES the per-group overhead (four
-# horizontal sums, loop set-up) costs more than it saves (1.14× slower at n_x=100, 1.3–1.5× at
-# 16–50).
+# threads, m=10⁵, n_x=1000, F order, interleaved, on Ice Lake: 0.50–0.55 of the bandwidth floor
+# one sample at a time, 0.83–0.87 four at a time. Below GENERIC.group_from_features the per-group
+# overhead (four horizontal sums, loop set-up) costs more than it saves (1.14× slower at n_x=100,
+# 1.3–1.5× at 16–50); on Zen 4 it never pays (see ZEN).
 @numba.njit(cache=True, fastmath=_SUM_FLAGS)
 def _logits_sample_groups(w, b, XT, start, stop, z):
     _prefer_512_bit_vectors()
@@ -459,14 +504,6 @@ def _accumulate_sample_major(XT, start, stop, dz, dw):
                 _prefetch_to_l2(XT, stop + i, j)
 
 
-#: Below this many features an F-ordered block is transposed first. why: with a handful of
-#: features the sample-major loops are too short to vectorise (measured: see the report).
-TRANSPOSE_BELOW_FEATURES = 12
-#: From this many features an F-ordered block is walked four samples at a time (see
-#: _logits_sample_groups); measured neutral at 200–300 features, 1.5× faster at 1000.
-GROUP_FROM_FEATURES = 256
-
-
 #: How much of the step run_blocks does: the logits pass alone (its "cost" is then Σ z); also
 #: the per-sample math (dw stays 0); everything. The kernels do everything; ``bench.ablation``
 #: times the first two alone, to show where a step's time goes.
@@ -559,7 +596,7 @@ def parallel_step(w, b, X, y, walk, block, threads, stages):
 # Python side: orientation and the raw kernel.
 
 
-def walk_of(X: np.ndarray) -> tuple[np.ndarray, int]:
+def walk_of(X: np.ndarray, tuning: Tuning = HOST_TUNING) -> tuple[np.ndarray, int]:
     """``(X, FEATURE_MAJOR)`` for C order, ``(X.T, SAMPLE_MAJOR[_TRANSPOSED|_GROUPED])`` for F order.
 
     Any other strided view is first copied to C order. why: one sequential copy is cheaper than
@@ -570,18 +607,19 @@ def walk_of(X: np.ndarray) -> tuple[np.ndarray, int]:
         return X, FEATURE_MAJOR
     if X.flags.f_contiguous:
         n_x = X.shape[0]
-        if n_x < TRANSPOSE_BELOW_FEATURES:
+        if n_x < tuning.transpose_below_features:
             return X.T, SAMPLE_MAJOR_TRANSPOSED
-        return X.T, SAMPLE_MAJOR_GROUPED if n_x >= GROUP_FROM_FEATURES else SAMPLE_MAJOR
+        grouped = tuning.group_from_features is not None and n_x >= tuning.group_from_features
+        return X.T, SAMPLE_MAJOR_GROUPED if grouped else SAMPLE_MAJOR
     return np.ascontiguousarray(X), FEATURE_MAJOR
 
 
-def driver_args(w, b, X, Y) -> tuple:
+def driver_args(w, b, X, Y, tuning: Tuning = HOST_TUNING) -> tuple:
     """``(w (n_x,) float64, b, X or X.T, y (m,), walk, block)``: the drivers' leading arguments."""
-    operand, walk = walk_of(X)
+    operand, walk = walk_of(X, tuning)
     weights = np.ascontiguousarray(w[:, 0], dtype=np.float64)
     labels = np.ascontiguousarray(Y[0])  # why: a strided Y view becomes one small copy
-    return weights, float(b), operand, labels, walk, block_size(X.shape[0], walk)
+    return weights, float(b), operand, labels, walk, block_size(X.shape[0], walk, tuning)
 
 
 def make_kernel(driver, threads: Callable[[], int] | None = None):

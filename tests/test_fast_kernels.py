@@ -84,41 +84,71 @@ def _problem(m: int, n_x: int, order: str, seed: int = 0):
     return w, b, X, Y
 
 
-def _sizes() -> list[tuple[int, int]]:
+def _sizes(tuning: fused.Tuning) -> list[tuple[int, int]]:
     """Block boundaries for feature counts around every walk's threshold and the row and sample
     groups' remainders: m = 1, < block, block ± 1, several blocks (of both C and F order)."""
+    thresholds = [tuning.transpose_below_features - 1, tuning.transpose_below_features]
+    if tuning.group_from_features is not None:
+        thresholds += [tuning.group_from_features - 1, tuning.group_from_features + 3]
     sizes = set()
-    for n_x in (1, 2, fused.TRANSPOSE_BY_SAMPLE_FROM, fused.TRANSPOSE_BELOW_FEATURES - 1,
-                fused.TRANSPOSE_BELOW_FEATURES, 37,
-                fused.GROUP_FROM_FEATURES - 1, fused.GROUP_FROM_FEATURES + 3):
-        f_walk = fused.walk_of(np.zeros((n_x, 2), order="F"))[1]
-        for block in {fused.block_size(n_x, fused.FEATURE_MAJOR), fused.block_size(n_x, f_walk)}:
+    for n_x in (1, 2, fused.TRANSPOSE_BY_SAMPLE_FROM, 37, *thresholds):
+        f_walk = fused.walk_of(np.zeros((n_x, 2), order="F"), tuning)[1]
+        for block in {fused.block_size(n_x, fused.FEATURE_MAJOR, tuning), fused.block_size(n_x, f_walk, tuning)}:
             sizes |= {(m, n_x) for m in (1, 5, block - 1, block, block + 1, 3 * block + 7)}
     return sorted(sizes)
 
 
+_DRIVERS = {"numba-fused": lambda *args: fused.fused_step(*args),
+            "numba-parallel": lambda *args: fused.parallel_step(*args, 2, fused.WHOLE_STEP)}
+
+
 @pytest.mark.parametrize("order", ["C", "F"])
-@pytest.mark.parametrize(("m", "n_x"), _sizes(), ids=lambda v: str(v))
+@pytest.mark.parametrize(("tuning", "m", "n_x"), [(t, m, n_x) for t in fused.TUNINGS for m, n_x in _sizes(t)],
+                         ids=lambda v: v.name if isinstance(v, fused.Tuning) else str(v))
 @pytest.mark.parametrize("name", FUSED)
-def test_block_boundaries(name, m, n_x, order):
+def test_block_boundaries(name, tuning, m, n_x, order):
+    """Every tuning's walks and blocks, whatever CPU the tests run on (the registered kernels use
+    the host's tuning only)."""
     w, b, X, Y = _problem(m, n_x, order)
-    assert_matches(impls.IMPLEMENTATIONS[name].propagate(w, b, X, Y), reference_step(w, b, X, Y), np.float64)
+    dw, db, cost = _DRIVERS[name](*fused.driver_args(w, b, X, Y, tuning))
+    assert_matches(impls.Gradients(dw.reshape(w.shape), db, cost), reference_step(w, b, X, Y), np.float64)
 
 
-def test_every_walk_is_taken():
+@pytest.mark.parametrize("tuning", fused.TUNINGS, ids=lambda t: t.name)
+def test_every_walk_is_taken(tuning):
     """C order walks feature rows; F order walks samples, transposing blocks of few features and
-    four samples at a time with many; any other view is copied to C order first."""
-    few, many = fused.TRANSPOSE_BELOW_FEATURES - 1, fused.TRANSPOSE_BELOW_FEATURES
+    four samples at a time with many (where the tuning groups); any other view is copied to C
+    order first."""
+    few, many = tuning.transpose_below_features - 1, tuning.transpose_below_features
     X = np.zeros((few, 9))
-    assert fused.walk_of(X) == (X, fused.FEATURE_MAJOR)
-    assert fused.walk_of(np.asfortranarray(X))[1] == fused.SAMPLE_MAJOR_TRANSPOSED
-    assert fused.walk_of(np.zeros((many, 9), order="F"))[1] == fused.SAMPLE_MAJOR
-    assert fused.walk_of(np.zeros((fused.GROUP_FROM_FEATURES - 1, 9), order="F"))[1] == fused.SAMPLE_MAJOR
-    assert fused.walk_of(np.zeros((fused.GROUP_FROM_FEATURES, 9), order="F"))[1] == fused.SAMPLE_MAJOR_GROUPED
+    assert fused.walk_of(X, tuning) == (X, fused.FEATURE_MAJOR)
+    assert fused.walk_of(np.asfortranarray(X), tuning)[1] == fused.SAMPLE_MAJOR_TRANSPOSED
+    assert fused.walk_of(np.zeros((many, 9), order="F"), tuning)[1] == fused.SAMPLE_MAJOR
+    if tuning.group_from_features is None:
+        assert fused.walk_of(np.zeros((5000, 9), order="F"), tuning)[1] == fused.SAMPLE_MAJOR
+    else:
+        grouped = tuning.group_from_features
+        assert fused.walk_of(np.zeros((grouped - 1, 9), order="F"), tuning)[1] == fused.SAMPLE_MAJOR
+        assert fused.walk_of(np.zeros((grouped, 9), order="F"), tuning)[1] == fused.SAMPLE_MAJOR_GROUPED
     view = np.arange(many * 18.0).reshape(many, 18)[:, ::-2]
-    operand, walk = fused.walk_of(view)
+    operand, walk = fused.walk_of(view, tuning)
     assert walk == fused.FEATURE_MAJOR and operand.flags.c_contiguous
     np.testing.assert_array_equal(operand, view)
+
+
+def test_the_tunings_cover_every_walk_and_match_cpu_names():
+    walks = {fused.walk_of(np.zeros((n_x, 9), order=order), tuning)[1]
+             for tuning in fused.TUNINGS for n_x in (2, 20, 5000) for order in "CF"}
+    assert walks == {fused.FEATURE_MAJOR, fused.SAMPLE_MAJOR, fused.SAMPLE_MAJOR_TRANSPOSED,
+                     fused.SAMPLE_MAJOR_GROUPED}
+    assert fused.tuning_for("znver4") is fused.ZEN and fused.tuning_for("znver3") is fused.ZEN
+    assert fused.tuning_for("icelake-server") is fused.GENERIC and fused.tuning_for("generic") is fused.GENERIC
+    for tuning in fused.TUNINGS:
+        for n_x in (1, 10, 100, 1000, 10**5):
+            block = fused.block_size(n_x, fused.FEATURE_MAJOR, tuning)
+            assert block % 16 == 0 and fused.MIN_BLOCK <= block <= fused.MAX_BLOCK
+            assert fused.block_size(n_x, fused.SAMPLE_MAJOR, tuning) == block
+            assert fused.block_size(n_x, fused.SAMPLE_MAJOR_GROUPED, tuning) % 16 == 0
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
@@ -227,12 +257,12 @@ def test_ablation_stages_time_the_kernel_stage_by_stage(capsys):
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
-@pytest.mark.parametrize("n_x", [3, 37, fused.GROUP_FROM_FEATURES])
-def test_partial_stages_compute_what_they_claim(n_x, order):
+@pytest.mark.parametrize("n_x", [3, 37, 300])
+@pytest.mark.parametrize("tuning", fused.TUNINGS, ids=lambda t: t.name)
+def test_partial_stages_compute_what_they_claim(tuning, n_x, order):
     """LOGITS_ONLY returns Σ z; WITHOUT_DW the step's db and cost with dw = 0; WHOLE_STEP the step."""
     w, b, X, Y = _problem(700, n_x, order, seed=4)
-    operand, walk = fused.walk_of(X)
-    args = (np.ascontiguousarray(w[:, 0]), b, operand, Y[0], walk, fused.block_size(n_x, walk), 2)
+    args = (*fused.driver_args(w, b, X, Y, tuning), 2)
     whole = fused.parallel_step(*args, fused.WHOLE_STEP)
     without_dw = fused.parallel_step(*args, fused.WITHOUT_DW)
     logits = fused.parallel_step(*args, fused.LOGITS_ONLY)
