@@ -241,9 +241,10 @@ _SUM_FLAGS = {"reassoc", "contract"}
 
 
 #: How run_blocks walks X: along feature rows (C order); along samples (F order, given as X.T),
-#: one at a time or four at a time (many features); or along samples after copying each block
-#: into a feature-major scratch (F order, few features).
-FEATURE_MAJOR, SAMPLE_MAJOR, SAMPLE_MAJOR_TRANSPOSED, SAMPLE_MAJOR_GROUPED = 0, 1, 2, 3
+#: one at a time, four at a time in both passes, or one at a time for the logits and four at a
+#: time for dw; or along samples after copying each block into a feature-major scratch (F
+#: order, few features).
+FEATURE_MAJOR, SAMPLE_MAJOR, SAMPLE_MAJOR_TRANSPOSED, SAMPLE_MAJOR_GROUPED, SAMPLE_MAJOR_GROUPED_DW = range(5)
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,11 @@ class Tuning:
     group_from_features: int | None
     #: Bytes of X per block of the four-samples-at-a-time walk.
     grouped_block_bytes: int = 128 * 1024
+    #: Outside [group_dw_below_features, group_dw_from_features) an F-ordered block that is
+    #: walked one sample at a time has its dw pass done four samples at a time
+    #: (SAMPLE_MAJOR_GROUPED_DW); None: no upper range.
+    group_dw_below_features: int = 0
+    group_dw_from_features: int | None = None
 
 
 #: Tuned on Intel Ice Lake (1.25 MiB L2 per core), the default for every CPU not listed below.
@@ -280,8 +286,13 @@ GENERIC = Tuning("generic", block_bytes=256 * 1024, transpose_below_features=12,
 #: why never four samples at a time: one at a time is faster at every size measured (n_x=1000:
 #: 1.00 against 0.86; n_x=300: 0.87 against 0.67). why transpose below 8 features only:
 #: sample-major is faster from 8 (n_x=8: 5.53 against 6.07 ms, n_x=10: 5.16 against 6.82 ms,
-#: m=10⁶), slower below (n_x=6: 4.81 against 3.67 ms; n_x=2: 3.59 against 1.88 ms).
-ZEN = Tuning("zen", block_bytes=2 * 2**20, transpose_below_features=8, group_from_features=None)
+#: m=10⁶), slower below (n_x=6: 4.81 against 3.67 ms; n_x=2: 3.59 against 1.88 ms). why the dw
+#: pass four samples at a time below 64 and from 256 features, but not between: one at a time /
+#: dw four at a time, m=10⁶, block 2048, two runs: n_x=10 4.50 / 4.06 and 8.32 / 5.67 ms; n_x=30
+#: 8.07 / 7.18 ms; n_x=100 23.4 / 25.3 and 30.0 / 33.6 ms; m=10⁵, n_x=1000, block 256: 22.5 /
+#: 19.1 and 24.5 / 20.2 ms.
+ZEN = Tuning("zen", block_bytes=2 * 2**20, transpose_below_features=8, group_from_features=None,
+             group_dw_below_features=64, group_dw_from_features=256)
 
 TUNINGS = (GENERIC, ZEN)
 
@@ -548,7 +559,7 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
         if walk == SAMPLE_MAJOR_TRANSPOSED:
             _transpose_block(X, start, stop, scratch)
             _logits_feature_major(w, b, scratch, 0, count, z)
-        elif walk == SAMPLE_MAJOR:
+        elif walk == SAMPLE_MAJOR or walk == SAMPLE_MAJOR_GROUPED_DW:
             _logits_sample_major(w, b, X, start, stop, z)
         elif walk == SAMPLE_MAJOR_GROUPED:
             _logits_sample_groups(w, b, X, start, stop, z)
@@ -567,7 +578,7 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
             _accumulate_feature_major(scratch, 0, count, dz, dw)
         elif walk == SAMPLE_MAJOR:
             _accumulate_sample_major(X, start, stop, dz, dw)
-        elif walk == SAMPLE_MAJOR_GROUPED:
+        elif walk == SAMPLE_MAJOR_GROUPED or walk == SAMPLE_MAJOR_GROUPED_DW:
             _accumulate_sample_groups(X, start, stop, dz, dw)
         else:
             _accumulate_feature_major(X, start, stop, dz, dw)
@@ -611,7 +622,8 @@ def parallel_step(w, b, X, y, walk, block, threads, stages):
 
 
 def walk_of(X: np.ndarray, tuning: Tuning = HOST_TUNING) -> tuple[np.ndarray, int]:
-    """``(X, FEATURE_MAJOR)`` for C order, ``(X.T, SAMPLE_MAJOR[_TRANSPOSED|_GROUPED])`` for F order.
+    """``(X, FEATURE_MAJOR)`` for C order, ``(X.T, SAMPLE_MAJOR[_TRANSPOSED|_GROUPED|_GROUPED_DW])``
+    for F order.
 
     Any other strided view is first copied to C order. why: one sequential copy is cheaper than
     a strided walk, and the kernels then exist in one memory layout only (each extra layout is
@@ -623,8 +635,12 @@ def walk_of(X: np.ndarray, tuning: Tuning = HOST_TUNING) -> tuple[np.ndarray, in
         n_x = X.shape[0]
         if n_x < tuning.transpose_below_features:
             return X.T, SAMPLE_MAJOR_TRANSPOSED
-        grouped = tuning.group_from_features is not None and n_x >= tuning.group_from_features
-        return X.T, SAMPLE_MAJOR_GROUPED if grouped else SAMPLE_MAJOR
+        if tuning.group_from_features is not None and n_x >= tuning.group_from_features:
+            return X.T, SAMPLE_MAJOR_GROUPED
+        upper = tuning.group_dw_from_features
+        if n_x < tuning.group_dw_below_features or (upper is not None and n_x >= upper):
+            return X.T, SAMPLE_MAJOR_GROUPED_DW
+        return X.T, SAMPLE_MAJOR
     return np.ascontiguousarray(X), FEATURE_MAJOR
 
 

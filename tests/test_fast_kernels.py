@@ -98,8 +98,9 @@ def _sizes(tuning: fused.Tuning) -> list[tuple[int, int]]:
     """Block boundaries for feature counts around every walk's threshold and the row and sample
     groups' remainders: m = 1, < block, block ± 1, several blocks (of both C and F order)."""
     thresholds = [tuning.transpose_below_features - 1, tuning.transpose_below_features]
-    if tuning.group_from_features is not None:
-        thresholds += [tuning.group_from_features - 1, tuning.group_from_features + 3]
+    for threshold in (tuning.group_from_features, tuning.group_dw_below_features, tuning.group_dw_from_features):
+        if threshold:
+            thresholds += [threshold - 1, threshold + 3]
     sizes = set()
     for n_x in (1, 2, fused.TRANSPOSE_BY_SAMPLE_FROM, 37, *thresholds):
         f_walk = fused.walk_of(np.zeros((n_x, 2), order="F"), tuning)[1]
@@ -124,22 +125,30 @@ def test_block_boundaries(name, tuning, m, n_x, order):
     assert_matches(impls.Gradients(dw.reshape(w.shape), db, cost), reference_step(w, b, X, Y), np.float64)
 
 
+def _f_walk(n_x: int, tuning: fused.Tuning) -> int:
+    return fused.walk_of(np.zeros((n_x, 9), order="F"), tuning)[1]
+
+
 @pytest.mark.parametrize("tuning", fused.TUNINGS, ids=lambda t: t.name)
 def test_every_walk_is_taken(tuning):
     """C order walks feature rows; F order walks samples, transposing blocks of few features and
-    four samples at a time with many (where the tuning groups); any other view is copied to C
-    order first."""
+    four samples at a time where the tuning says so; any other view is copied to C order first."""
     few, many = tuning.transpose_below_features - 1, tuning.transpose_below_features
     X = np.zeros((few, 9))
     assert fused.walk_of(X, tuning) == (X, fused.FEATURE_MAJOR)
     assert fused.walk_of(np.asfortranarray(X), tuning)[1] == fused.SAMPLE_MAJOR_TRANSPOSED
-    assert fused.walk_of(np.zeros((many, 9), order="F"), tuning)[1] == fused.SAMPLE_MAJOR
+    one_at_a_time = {fused.SAMPLE_MAJOR, fused.SAMPLE_MAJOR_GROUPED_DW}
+    assert _f_walk(many, tuning) in one_at_a_time
     if tuning.group_from_features is None:
-        assert fused.walk_of(np.zeros((5000, 9), order="F"), tuning)[1] == fused.SAMPLE_MAJOR
+        assert _f_walk(5000, tuning) in one_at_a_time
     else:
-        grouped = tuning.group_from_features
-        assert fused.walk_of(np.zeros((grouped - 1, 9), order="F"), tuning)[1] == fused.SAMPLE_MAJOR
-        assert fused.walk_of(np.zeros((grouped, 9), order="F"), tuning)[1] == fused.SAMPLE_MAJOR_GROUPED
+        assert _f_walk(tuning.group_from_features - 1, tuning) in one_at_a_time
+        assert _f_walk(tuning.group_from_features, tuning) == fused.SAMPLE_MAJOR_GROUPED
+    below, upper = tuning.group_dw_below_features, tuning.group_dw_from_features
+    for n_x in range(many, 600):
+        grouped_dw = n_x < below or (upper is not None and n_x >= upper)
+        if tuning.group_from_features is None or n_x < tuning.group_from_features:
+            assert _f_walk(n_x, tuning) == (fused.SAMPLE_MAJOR_GROUPED_DW if grouped_dw else fused.SAMPLE_MAJOR)
     view = np.arange(many * 18.0).reshape(many, 18)[:, ::-2]
     operand, walk = fused.walk_of(view, tuning)
     assert walk == fused.FEATURE_MAJOR and operand.flags.c_contiguous
@@ -148,9 +157,8 @@ def test_every_walk_is_taken(tuning):
 
 def test_the_tunings_cover_every_walk_and_match_cpu_names():
     walks = {fused.walk_of(np.zeros((n_x, 9), order=order), tuning)[1]
-             for tuning in fused.TUNINGS for n_x in (2, 20, 5000) for order in "CF"}
-    assert walks == {fused.FEATURE_MAJOR, fused.SAMPLE_MAJOR, fused.SAMPLE_MAJOR_TRANSPOSED,
-                     fused.SAMPLE_MAJOR_GROUPED}
+             for tuning in fused.TUNINGS for n_x in (2, 20, 100, 5000) for order in "CF"}
+    assert walks == set(range(5))  # FEATURE_MAJOR ... SAMPLE_MAJOR_GROUPED_DW
     assert fused.tuning_for("znver4") is fused.ZEN and fused.tuning_for("znver3") is fused.ZEN
     assert fused.tuning_for("icelake-server") is fused.GENERIC and fused.tuning_for("generic") is fused.GENERIC
     for tuning in fused.TUNINGS:
@@ -267,7 +275,7 @@ def test_ablation_stages_time_the_kernel_stage_by_stage(capsys):
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
-@pytest.mark.parametrize("n_x", [3, 37, 300])
+@pytest.mark.parametrize("n_x", [3, 37, 100, 300])
 @pytest.mark.parametrize("tuning", fused.TUNINGS, ids=lambda t: t.name)
 def test_partial_stages_compute_what_they_claim(tuning, n_x, order):
     """LOGITS_ONLY returns Σ z; WITHOUT_DW the step's db and cost with dw = 0; WHOLE_STEP the step."""
