@@ -102,7 +102,7 @@ def _sizes(tuning: fused.Tuning) -> list[tuple[int, int]]:
         if threshold:
             thresholds += [threshold - 1, threshold + 3]
     sizes = set()
-    for n_x in (1, 2, fused.TRANSPOSE_BY_SAMPLE_FROM, 37, *thresholds):
+    for n_x in (1, 2, 3, 4, 5, fused.TRANSPOSE_BY_SAMPLE_FROM, 37, *thresholds):
         f_walk = fused.walk_of(np.zeros((n_x, 2), order="F"), tuning)[1]
         for block in {fused.block_size(n_x, fused.FEATURE_MAJOR, tuning), fused.block_size(n_x, f_walk, tuning)}:
             sizes |= {(m, n_x) for m in (1, 5, block - 1, block, block + 1, 3 * block + 7)}
@@ -123,6 +123,15 @@ def test_block_boundaries(name, tuning, m, n_x, order):
     w, b, X, Y = _problem(m, n_x, order)
     dw, db, cost = _DRIVERS[name](*fused.driver_args(w, b, X, Y, tuning))
     assert_matches(impls.Gradients(dw.reshape(w.shape), db, cost), reference_step(w, b, X, Y), np.float64)
+
+
+@pytest.mark.parametrize("n_x", range(1, 13))
+def test_transpose_block_copies_every_feature_of_every_sample(n_x):
+    XT = np.arange(300.0 * n_x).reshape(300, n_x)
+    scratch = np.full((n_x, 200 + 8), np.nan)
+    fused._transpose_block(XT, 37, 237, scratch)
+    np.testing.assert_array_equal(scratch[:, :200], XT[37:237].T)
+    assert np.isnan(scratch[:, 200:]).all()
 
 
 def _f_walk(n_x: int, tuning: fused.Tuning) -> int:
