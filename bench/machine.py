@@ -14,6 +14,10 @@ import numba
 import numpy as np
 import threadpoolctl
 
+from impls import _fused_kernel
+
+CACHE_DIR = "/sys/devices/system/cpu/cpu0/cache"
+
 
 def cpu_model() -> str:
     """The CPU's model name (/proc/cpuinfo, else py-cpuinfo, else the platform's processor)."""
@@ -40,6 +44,35 @@ def memory_bytes() -> int:
         return 0
 
 
+def cache_bytes(cache_dir: str = CACHE_DIR) -> dict[str, int]:
+    """Data cache sizes seen by CPU 0, e.g. ``{"L1": 32768, "L2": 1048576, "L3": 33554432}``
+    (Linux sysfs; empty where it is not available)."""
+    sizes = {}
+    try:
+        entries = sorted(os.listdir(cache_dir))
+    except OSError:
+        return sizes
+    for entry in entries:
+        try:
+            with open(os.path.join(cache_dir, entry, "type")) as kind, \
+                    open(os.path.join(cache_dir, entry, "level")) as level, \
+                    open(os.path.join(cache_dir, entry, "size")) as size:
+                if kind.read().strip() == "Instruction":
+                    continue
+                text = size.read().strip().upper()
+                multiplier = {"K": 2**10, "M": 2**20, "G": 2**30}.get(text[-1:], 1)
+                sizes[f"L{int(level.read())}"] = int(text.rstrip("KMG")) * multiplier
+        except (OSError, ValueError):
+            continue
+    return sizes
+
+
+def last_level_cache_bytes(machine: dict) -> int | None:
+    """The largest cache of a ``machine_info()`` dict, or None if not recorded."""
+    caches = machine.get("cache_bytes") or {}
+    return max(caches.values()) if caches else None
+
+
 def numba_threading_layer() -> str:
     """The layer Numba's parallel code ran on, or the configured one if none has run yet."""
     try:
@@ -61,4 +94,8 @@ def machine_info() -> dict:
         "numba": numba.__version__,
         "numba_threading_layer": numba_threading_layer(),
         "numba_threads": numba.get_num_threads(),
+        "cache_bytes": cache_bytes(),
+        # why: the fused kernels' block sizes and walks depend on it (impls/_fused_kernel.Tuning)
+        "llvm_cpu": numba.config.CPU_NAME or _fused_kernel.llvm_binding.get_host_cpu_name(),
+        "fused_kernel_tuning": _fused_kernel.HOST_TUNING.name,
     }

@@ -125,6 +125,17 @@ def _bandwidth_text(bandwidth: Bandwidth) -> str:
     return f"{single}, {bandwidth.multi_thread_GBps:.3g} GB/s on {_threads(bandwidth.multi_threads or '?')}"
 
 
+def _caches_text(machine: dict) -> str:
+    caches = machine.get("cache_bytes")
+    if not isinstance(caches, dict) or not caches:
+        return "not recorded"
+    text = ", ".join(f"{level} {size / 2**20:g} MiB" if size >= 2**20 else f"{level} {size // 2**10} KiB"
+                     for level, size in sorted(caches.items()))
+    if machine.get("llvm_cpu"):
+        text += f"; LLVM CPU `{machine['llvm_cpu']}`, fused-kernel tuning `{machine.get('fused_kernel_tuning', '?')}`"
+    return text
+
+
 def machine_section(results: Results) -> str:
     machine = results.machine
     memory = machine.get("memory_bytes")
@@ -135,6 +146,7 @@ def machine_section(results: Results) -> str:
     bandwidth = results.bandwidth
     rows = [
         ("CPU", f"{machine.get('cpu', 'not recorded')} ({machine.get('cores', '?')} cores)"),
+        ("caches", _caches_text(machine)),
         ("memory", f"{memory / 2**30:.1f} GiB" if isinstance(memory, (int, float)) else "not recorded"),
         ("platform", machine.get("platform", "not recorded")),
         ("Python", machine.get("python", "not recorded")),

@@ -32,7 +32,7 @@ from pathlib import Path
 import impls
 from bench.bandwidth import floor_fields, measure_read_bandwidth
 from bench.compile_cache import check_compile_cache
-from bench.machine import machine_info
+from bench.machine import last_level_cache_bytes, machine_info
 from bench.measure import Step, gc_disabled, mismatch, timed_call
 from bench.problems import describe_error, kernel_args
 from bench.results import RESULTS_DIR, now_iso, write_json_atomically
@@ -217,8 +217,13 @@ def _peer_check(fastest: str, entries: dict, medians: dict) -> dict:
             "detail": f"best peer {best_peer}: {format_seconds(peer_s[best_peer])}{note}"}
 
 
-def measure_point(point: TargetPoint, order: str, rounds: int, bandwidth: dict, threads: int) -> dict:
-    """Everything measured at one target point in one memory order (the JSON's ``points`` item)."""
+def measure_point(point: TargetPoint, order: str, rounds: int, bandwidth: dict, threads: int,
+                  cache_bytes: int | None = None) -> dict:
+    """Everything measured at one target point in one memory order (the JSON's ``points`` item).
+
+    ``cache_bytes``: the last-level cache; a point whose X and Y fit in it is flagged
+    ``fits_in_cache`` (steps run back to back may then read much of the data from cache).
+    """
     args = kernel_args(point.m, point.n_x, DTYPE, order)
     X, Y = args[2], args[3]
     floor = floor_fields(X.nbytes + Y.nbytes, None, bandwidth, threads)
@@ -228,7 +233,9 @@ def measure_point(point: TargetPoint, order: str, rounds: int, bandwidth: dict, 
         entries[name] = {"status": "measured", "median_s": median, "times_s": seconds,
                          **floor_fields(floor["bytes"], median, bandwidth, threads)}
     fastest, checks = _checks(point, entries, floor)
+    fits = None if cache_bytes is None else floor["bytes"] <= cache_bytes
     return {"m": point.m, "n_x": point.n_x, "order": order, "dtype": DTYPE, **floor,
+            "last_level_cache_bytes": cache_bytes, "fits_in_cache": fits,
             "implementations": {name: entries[name] for name in impls.IMPLEMENTATIONS},
             "fastest": fastest, "checks": checks, "passed": all(c["passed"] for c in checks)}
 
@@ -258,6 +265,9 @@ def point_lines(result: dict) -> list[str]:
     """A point's lines of the printed table."""
     head = (f"m={result['m']:.0e} n_x={result['n_x']} {result['order']}: floor "
             f"{format_seconds(result['floor_s'])}, fastest {result['fastest']}")
+    if result.get("fits_in_cache"):
+        head += (f" (X and Y, {result['bytes'] / 2**20:.0f} MiB, fit in the "
+                 f"{result['last_level_cache_bytes'] / 2**20:.0f} MiB last-level cache: partly read from cache)")
     lines = [head]
     for name, entry in result["implementations"].items():
         if entry["status"] == "measured":
@@ -301,7 +311,8 @@ def run(args: argparse.Namespace, document: dict) -> None:
               f"{bandwidth['multi_thread_GBps']:.1f} GB/s on {bandwidth['multi_threads']} ({bandwidth['method']})")
         for point in points:
             for order in ORDERS:
-                result = measure_point(point, order, args.repeats, bandwidth, threads)
+                result = measure_point(point, order, args.repeats, bandwidth, threads,
+                                       last_level_cache_bytes(document["machine"]))
                 document["points"].append(result)
                 write_json_atomically(args.output, document)
                 print("\n".join(point_lines(result)), flush=True)

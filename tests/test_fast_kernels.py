@@ -18,7 +18,7 @@ import pytest
 from _reference import assert_matches, random_parameters, reference_step
 
 import impls
-from bench import ablation, bandwidth, targets
+from bench import ablation, bandwidth, machine, targets
 from bench.compile_cache import check_compile_cache
 from impls import _fused_kernel as fused
 from impls import logistic, peers
@@ -238,6 +238,21 @@ def test_bandwidth_probe_reports_the_schema_fields():
         bandwidth.measure_read_bandwidth(0)
 
 
+def test_cache_sizes_are_read_from_sysfs(tmp_path):
+    for index, (level, kind, size) in enumerate([(1, "Data", "48K"), (1, "Instruction", "32K"),
+                                                 (2, "Unified", "1280K"), (3, "Unified", "48M")]):
+        folder = tmp_path / f"index{index}"
+        folder.mkdir()
+        (folder / "level").write_text(f"{level}\n")
+        (folder / "type").write_text(f"{kind}\n")
+        (folder / "size").write_text(f"{size}\n")
+    sizes = machine.cache_bytes(str(tmp_path))
+    assert sizes == {"L1": 48 * 2**10, "L2": 1280 * 2**10, "L3": 48 * 2**20}
+    assert machine.last_level_cache_bytes({"cache_bytes": sizes}) == 48 * 2**20
+    assert machine.cache_bytes(str(tmp_path / "missing")) == {}
+    assert machine.last_level_cache_bytes({}) is None
+
+
 def test_floor_fields():
     measured = {"single_thread_GBps": 10.0, "multi_thread_GBps": 20.0}
     assert bandwidth.floor_fields(10**9, 0.2, measured, 2) == pytest.approx(
@@ -254,7 +269,9 @@ def test_targets_quick_run_writes_what_it_measured(tmp_path, capsys):
     assert status == (0 if document["passed"] else 1)
     assert document["complete"] and document["bandwidth"]["multi_thread_GBps"] > 0
     assert len(document["points"]) == 2 * len(targets.TARGET_POINTS)
+    llc = machine.last_level_cache_bytes(document["machine"])
     for point in document["points"]:
+        assert point["fits_in_cache"] == (None if llc is None else point["bytes"] <= llc)
         assert list(point["implementations"]) == list(impls.IMPLEMENTATIONS)
         assert point["fastest"] in impls.IMPLEMENTATIONS
         for entry in point["implementations"].values():
