@@ -30,6 +30,22 @@ def _parallel_sum(values):
     return total
 
 
+def read_once(*arrays: np.ndarray) -> float:
+    """Read every element of each contiguous array once (Numba's current thread count); the sum.
+
+    The floor's own operation, timed by ``bench targets`` beside the implementations on the very
+    same X and Y: a step cannot read its data faster than this, in the same cache and machine
+    state.
+    """
+    total = 0.0
+    for array in arrays:
+        flat = np.ravel(array, order="K")  # why "K": a view, in memory order, for C and F alike
+        if not np.shares_memory(flat, array):
+            raise ValueError(f"read_once needs contiguous arrays; got one with strides {array.strides}")
+        total += _parallel_sum(flat.astype(np.float64, copy=False))
+    return total
+
+
 def _best_seconds(values: np.ndarray, threads: int, repeats: int) -> float:
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
