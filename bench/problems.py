@@ -18,7 +18,7 @@ from bench.measure import Step
 
 
 # why: the ETA needs a build's cost before the first large build; make_problem + validation
-# took 2.5–3e-8 s per element on the reference machine (the run's own figure replaces it).
+# took 2.5–3e-8 s per element on an Ice Lake VM (the run's own figure replaces it).
 PRIOR_SECONDS_PER_ELEMENT = 3e-8
 
 

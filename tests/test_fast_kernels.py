@@ -238,6 +238,15 @@ def test_bandwidth_probe_reports_the_schema_fields():
         bandwidth.measure_read_bandwidth(0)
 
 
+def test_read_once_sums_every_element_in_either_memory_order():
+    X = np.arange(12.0).reshape(3, 4)
+    Y = np.ones((1, 4), dtype=np.float32)
+    assert bandwidth.read_once(X, Y) == 66.0 + 4.0
+    assert bandwidth.read_once(np.asfortranarray(X)) == 66.0
+    with pytest.raises(ValueError, match="contiguous"):
+        bandwidth.read_once(X[:, ::2])
+
+
 def test_cache_sizes_are_read_from_sysfs(tmp_path):
     for index, (level, kind, size) in enumerate([(1, "Data", "48K"), (1, "Instruction", "32K"),
                                                  (2, "Unified", "1280K"), (3, "Unified", "48M")]):
