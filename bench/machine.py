@@ -96,6 +96,6 @@ def machine_info() -> dict:
         "numba_threads": numba.get_num_threads(),
         "cache_bytes": cache_bytes(),
         # why: the fused kernels' block sizes and walks depend on it (impls/_fused_kernel.Tuning)
-        "llvm_cpu": numba.config.CPU_NAME or _fused_kernel.llvm_binding.get_host_cpu_name(),
+        "llvm_cpu": _fused_kernel.HOST_CPU_NAME,
         "fused_kernel_tuning": _fused_kernel.HOST_TUNING.name,
     }

@@ -262,9 +262,9 @@ class Tuning:
     group_from_features: int | None
     #: Bytes of X per block of the four-samples-at-a-time walk.
     grouped_block_bytes: int = 128 * 1024
-    #: Outside [group_dw_below_features, group_dw_from_features) an F-ordered block that is
-    #: walked one sample at a time has its dw pass done four samples at a time
-    #: (SAMPLE_MAJOR_GROUPED_DW); None: no upper range.
+    #: Below group_dw_below_features, and from group_dw_from_features on (None: never), an
+    #: F-ordered block walked one sample at a time has its dw pass done four samples at a time
+    #: (SAMPLE_MAJOR_GROUPED_DW).
     group_dw_below_features: int = 0
     group_dw_from_features: int | None = None
 
@@ -302,8 +302,10 @@ def tuning_for(cpu_name: str) -> Tuning:
     return ZEN if cpu_name.startswith("znver") else GENERIC
 
 
-#: The tuning of the CPU Numba compiles for (NUMBA_CPU_NAME if set, else the host CPU).
-HOST_TUNING = tuning_for(numba.config.CPU_NAME or llvm_binding.get_host_cpu_name())
+#: The LLVM name of the CPU Numba compiles for (NUMBA_CPU_NAME if set, else the host's).
+HOST_CPU_NAME = numba.config.CPU_NAME or llvm_binding.get_host_cpu_name()
+#: The tuning the registered kernels use.
+HOST_TUNING = tuning_for(HOST_CPU_NAME)
 
 
 def block_size(n_x: int, walk: int = FEATURE_MAJOR, tuning: Tuning = HOST_TUNING) -> int:
