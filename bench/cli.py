@@ -1,17 +1,26 @@
-"""``vecbench SUBCOMMAND`` (also ``python -m bench SUBCOMMAND``): dispatch to each module's ``main``."""
+"""``vecbench SUBCOMMAND`` (also ``python -m bench SUBCOMMAND``): dispatch to each module's ``main``.
+
+Also the command-line vocabulary every subcommand shares: a parser whose usage errors are one
+line and exit status 2, and the parsing of sizes and counts. This module imports no stage of
+``bench`` at import time (subcommands are imported by name when they run), so every stage may
+import it.
+"""
 
 from __future__ import annotations
 
+import argparse
 import importlib
+import math
 import sys
+from typing import NoReturn
 
 #: subcommand → (module with ``main(argv) -> int``, one-line help)
 SUBCOMMANDS = {
-    "run": ("bench.runner", "measure every implementation over a grid of sizes (writes reports/results/)"),
-    "plot": ("bench.charts", "draw the charts from a results file"),
-    "report": ("bench.report", "write REPORT.md from a results file"),
-    "targets": ("bench.targets", "check the performance targets as ratios measured in one run"),
-    "ablation": ("bench.ablation", "time a fused step stage by stage against the bandwidth floor"),
+    "run": ("bench.run.runner", "measure every implementation over a grid of sizes (writes reports/results/)"),
+    "plot": ("bench.analysis.charts", "draw the charts from a results file"),
+    "report": ("bench.analysis.report", "write REPORT.md from a results file"),
+    "targets": ("bench.performance.targets", "check the performance targets as ratios measured in one run"),
+    "ablation": ("bench.performance.ablation", "time a fused step stage by stage against the bandwidth floor"),
 }
 
 
@@ -39,6 +48,60 @@ def call_main(module, argv: list[str]) -> int:
         return module.main(argv)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else 2
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2 (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {' '.join(message.split())} (see --help)\n")
+
+
+def fail(prog: str, message: str) -> int:
+    """Print ``prog: error: message`` on one line to stderr; return exit status 2."""
+    print(f"{prog}: error: {' '.join(message.split())}", file=sys.stderr)
+    return 2
+
+
+def parse_size(name: str, text: str) -> int:
+    """A positive integer size from the command line; ``1e3`` and ``1_000`` mean 1000."""
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{name} must be a positive integer; got {text!r}") from None
+        if not (math.isfinite(number) and number.is_integer()):
+            raise ValueError(f"{name} must be a positive integer; got {text!r}") from None
+        value = int(number)
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer; got {text!r}")
+    return value
+
+
+def size_type(name: str):
+    """An argparse ``type`` for a size named ``name`` (see :func:`parse_size`)."""
+
+    def parse(text: str) -> int:
+        try:
+            return parse_size(name, text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    parse.__name__ = name  # why: argparse names the type in its own messages
+    return parse
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type``: a count such as rounds or threads."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""bench.charts: every chart is drawn from a synthetic results file as valid PNG and SVG; the
+"""bench.analysis.charts: every chart is drawn from a synthetic results file as valid PNG and SVG; the
 figures show predicted points hollow, leave failed points out and draw the break-even contour."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import matplotlib.image
 import pytest
 from _synthetic_results import BAD_INPUTS, SMALL_IMPLS, build_results, write_bad_input, write_results
 
-from bench import charts
-from bench.charts import plots
-from bench.charts.common import PALETTE, PREDICTED_LABEL, Context, NotDrawn, looks
-from bench.loading import load_results
+from bench.analysis import charts
+from bench.analysis.charts import plots
+from bench.analysis.charts.common import PALETTE, PREDICTED_LABEL, Context, NotDrawn, looks
+from bench.results.reading import load_results
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 ALL_CHARTS = {spec.key for spec in charts.CHARTS}

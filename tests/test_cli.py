@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from bench import cli
-from bench.grid import parse_size
+from bench.cli import parse_size
 
 
 @pytest.mark.parametrize(

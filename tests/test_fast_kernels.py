@@ -18,8 +18,9 @@ import pytest
 from _reference import assert_matches, random_parameters, reference_step
 
 import impls
-from bench import ablation, bandwidth, machine, targets
-from bench.compile_cache import check_compile_cache
+from bench.measure import bandwidth, machine
+from bench.performance import ablation, targets
+from bench.measure.compile_cache import check_compile_cache
 from impls import _fused_kernel as fused
 from impls import logistic, peers
 

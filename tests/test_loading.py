@@ -1,4 +1,4 @@
-"""bench.loading: a results file becomes typed records; anything else is a one-line ResultsError."""
+"""bench.results.reading: a results file becomes typed records; anything else is a one-line ResultsError."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import _synthetic_results as synthetic
 import pytest
 
-from bench.loading import Estimate, ResultsError, load_results
+from bench.results.reading import Estimate, ResultsError, load_results
 
 
 @pytest.fixture(scope="module")

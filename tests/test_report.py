@@ -1,4 +1,4 @@
-"""bench.report and bench.costmodel: REPORT.md from a synthetic results file holds the numbers of
+"""bench.analysis.report and bench.analysis.costmodel: REPORT.md from a synthetic results file holds the numbers of
 that file; cost models recover the parameters the data was generated with."""
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from _synthetic_results import (
     write_results,
 )
 
-from bench import charts, costmodel, report
-from bench.loading import Point, load_results
-from bench.units import format_ratio, format_seconds
+from bench.analysis import charts, costmodel, report
+from bench.results.reading import PointRecord, load_results
+from bench.results.units import format_ratio, format_seconds
 
 IMPLS = {impl.name: impl for impl in SMALL_IMPLS}
 
@@ -188,9 +188,9 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, ki
 # ---------------------------------------------------------------- cost model
 
 
-def _points(impl, sizes, times=None) -> list[Point]:
+def _points(impl, sizes, times=None) -> list[PointRecord]:
     times = times or [impl.time(m, n) for m, n in sizes]
-    return [Point(impl.name, m, n, "float64", "C", "measured", t, t, t) for (m, n), t in zip(sizes, times)]
+    return [PointRecord(impl.name, m, n, "float64", "C", "measured", t, t, t) for (m, n), t in zip(sizes, times)]
 
 
 SIZES = [(m, n) for m in SMALL_MS for n in SMALL_NXS]

@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 import impls
-from bench import grid, memory, plugin, runner
-from bench.grid import Point
-from bench.results import ResultsFile
-from bench.settings import make_settings
+from bench.measure import memory
+from bench.run import grid, plugin, runner
+from bench.results.schema import Point
+from bench.results.writing import ResultsFile
+from bench.run.settings import make_settings
 from impls.model import validated
 from impls.registry import Implementation
 

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench.loading import BASELINE, VECTORIZED, Estimate, Grid, Point
-from bench.units import format_count
+from bench.results.schema import BASELINE, REFERENCE
+from bench.results.reading import Estimate, ResultGrid, PointRecord
+from bench.results.units import format_count
 
 SIMPLE = "a + b·m·n_x"
 PER_SAMPLE = "a + c·m + b·m·n_x"
@@ -39,7 +40,7 @@ class CostModel:
     per_sample_s: float
     per_element_s: float
     aic: float
-    points: tuple[Point, ...]  # the measured points it was fitted to
+    points: tuple[PointRecord, ...]  # the measured points it was fitted to
 
     def predict(self, m: float, n_x: float) -> float:
         return self.overhead_s + self.per_sample_s * m + self.per_element_s * m * n_x
@@ -65,7 +66,7 @@ class CostModel:
         residual = float(np.sum((measured - model) ** 2))
         return 1.0 - residual / spread if spread > 0 else (1.0 if residual == 0 else 0.0)
 
-    def bad_points(self) -> list[tuple[Point, float]]:
+    def bad_points(self) -> list[tuple[PointRecord, float]]:
         """Points the model misses by more than ``BAD_FIT`` (relative), with that error."""
         return [(p, e) for p, e in zip(self.points, self.relative_errors()) if abs(e) > BAD_FIT]
 
@@ -93,7 +94,7 @@ def nonnegative_lstsq(A: np.ndarray, y: np.ndarray) -> np.ndarray:
     return best / scale
 
 
-def _fit_form(impl: str, points: list[Point], form: str) -> CostModel:
+def _fit_form(impl: str, points: list[PointRecord], form: str) -> CostModel:
     m = np.array([p.m for p in points], dtype=float)
     elements = m * np.array([p.n_x for p in points], dtype=float)
     t = np.array([p.median_s for p in points])
@@ -113,7 +114,7 @@ def _fit_form(impl: str, points: list[Point], form: str) -> CostModel:
     )
 
 
-def fit_cost_model(impl: str, points: list[Point]) -> CostModel | None:
+def fit_cost_model(impl: str, points: list[PointRecord]) -> CostModel | None:
     """Fit both forms to the measured ``points`` of one implementation; keep the lower AIC.
 
     None when fewer than two points are measured. The per-sample form is tried only with at
@@ -129,7 +130,7 @@ def fit_cost_model(impl: str, points: list[Point]) -> CostModel | None:
     return richer if richer.aic < simple.aic else simple
 
 
-def fit_grid(grid: Grid) -> dict[str, CostModel | None]:
+def fit_grid(grid: ResultGrid) -> dict[str, CostModel | None]:
     """One model per implementation of the grid (None: too few measured points)."""
     return {impl: fit_cost_model(impl, grid.measured(impl)) for impl in grid.impls}
 
@@ -175,7 +176,7 @@ def crossover(model: CostModel, baseline: CostModel, n_x: int, m_range: tuple[in
     return Crossover(kind, m_star if kind in ("above", "below") else None)
 
 
-def compile_times(grid: Grid) -> dict[str, float]:
+def compile_times(grid: ResultGrid) -> dict[str, float]:
     """Per JIT implementation, the largest recorded compile time (the call that compiled)."""
     times: dict[str, float] = {}
     for point in grid.points.values():
@@ -184,13 +185,13 @@ def compile_times(grid: Grid) -> dict[str, float]:
     return {impl: times[impl] for impl in grid.impls if impl in times}
 
 
-def payback_baseline(grid: Grid) -> str | None:
+def payback_baseline(grid: ResultGrid) -> str | None:
     """What compiling is compared with: numpy-vectorized (the usual alternative) if present."""
-    return next((name for name in (VECTORIZED, BASELINE) if name in grid.impls), None)
+    return next((name for name in (REFERENCE, BASELINE) if name in grid.impls), None)
 
 
 def payback_calls(
-    grid: Grid, impl: str, baseline: str, compile_s: float, m: int, n_x: int
+    grid: ResultGrid, impl: str, baseline: str, compile_s: float, m: int, n_x: int
 ) -> Estimate | None:
     """``compile_s / (t_baseline − t_impl)``: calls until compiling has paid for itself.
 

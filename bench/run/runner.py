@@ -1,7 +1,7 @@
 """``vecbench run``: drive pytest-benchmark over the grid, checkpoint every point, then report.
 
 The measuring happens in pytest (bench/test_benchmarks.py, parametrized and run by
-bench.plugin); this module turns the command line into settings, opens or resumes the results
+bench.run.plugin); this module turns the command line into settings, opens or resumes the results
 file, runs pytest with the plugin, prints progress, and finishes the file.
 """
 
@@ -18,23 +18,22 @@ from pathlib import Path
 
 import pytest
 
-from bench import charts, report
+from bench.analysis import charts, report
 from bench.cli import call_main
-from bench.grid import Point
-from bench.plugin import VecbenchPlugin
-from bench.progress import format_duration, format_seconds, point_line
-from bench.results import (
-    RESULTS_DIR,
+from bench.results.schema import RESULTS_DIR, FAILED, STATUSES, Point, entry_key, entry_status, run_section
+from bench.run.plugin import VecbenchPlugin
+from bench.results.units import format_duration, format_seconds
+from bench.run.progress import point_line
+from bench.results.writing import (
     ResultsFile,
     ResumeError,
     default_path,
-    entry_key,
     latest_incomplete,
     new_document,
     now_iso,
 )
-from bench.run_args import build_parser, check_resume_alone, settings_from
-from bench.settings import RunSettings
+from bench.run.args import build_parser, check_resume_alone, settings_from
+from bench.run.settings import RunSettings
 
 BENCHMARKS = Path(__file__).with_name("test_benchmarks.py")
 INTERRUPTED = 130  # the shell's status for Ctrl-C
@@ -87,9 +86,8 @@ def open_results(args, command: str) -> tuple[ResultsFile, RunSettings]:
     path = Path(args.out) if args.out else default_path()
     if path.suffix != ".json":
         raise ValueError(f"--out must name a .json file; got {args.out!r}")
-    vecbench = {"schema": 1, "preset": settings.preset, "command": command, "started": now_iso(),
-                "finished": None, "complete": False, "threads": settings.threads, "machine": None,
-                "bandwidth": None, "settings": settings.as_dict()}
+    vecbench = run_section(preset=settings.preset, command=command, started=now_iso(),
+                           threads=settings.threads, settings=settings.as_dict())
     return ResultsFile(path, new_document(vecbench)), settings
 
 
@@ -108,8 +106,8 @@ def make_reports(path: Path) -> int:
 
 
 def summary(results: ResultsFile, seconds: float) -> str:
-    counts = Counter(entry["extra_info"]["status"] for entry in results.entries)
-    parts = ", ".join(f"{counts[status]} {status}" for status in ("measured", "skipped-budget", "failed"))
+    counts = Counter(entry_status(entry) for entry in results.entries)
+    parts = ", ".join(f"{counts[status]} {status}" for status in STATUSES)
     return f"{len(results.entries)} points ({parts}) in {format_duration(seconds)}"
 
 
@@ -185,5 +183,5 @@ def finish_run(results: ResultsFile, plugin: VecbenchPlugin, exit_code: int, no_
     print(f"done: {summary(results, time.perf_counter() - plugin.created)}; results in {results.path} "
           f"and {results.latest_path}")
     report_status = 0 if no_report else make_reports(results.path)
-    failed = any(e["extra_info"]["status"] == "failed" for e in results.entries)
+    failed = any(entry_status(e) == FAILED for e in results.entries)
     return max(report_status, int(failed))

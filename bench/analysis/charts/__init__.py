@@ -17,17 +17,12 @@ from typing import Callable
 
 from matplotlib.figure import Figure
 
-from bench.charts import plots
-from bench.charts.common import Context, NotDrawn, looks, save_figure
-from bench.loading import (
-    BASELINE,
-    VECTORIZED,
-    Results,
-    ResultsError,
-    fail,
-    load_results,
-    results_parser,
-)
+from bench.analysis.charts import plots
+from bench.analysis.charts.common import Context, NotDrawn, looks, save_figure
+from bench.cli import fail
+from bench.analysis.command_line import results_parser
+from bench.results.schema import BASELINE, REFERENCE
+from bench.results.reading import Results, ResultsError, load_results
 
 PROG = "vecbench plot"
 DEFAULT_CHARTS_DIR = Path("reports/charts")
@@ -52,9 +47,9 @@ CHARTS = (
     ),
     ChartSpec(
         "speedup_vs_numpy_vectorized",
-        f"Speedup over {VECTORIZED}",
-        partial(plots.speedup_vs_m, baseline=VECTORIZED),
-        f"The same relative to {VECTORIZED}: what compiling or fusing gains over plain NumPy.",
+        f"Speedup over {REFERENCE}",
+        partial(plots.speedup_vs_m, baseline=REFERENCE),
+        f"The same relative to {REFERENCE}: what compiling or fusing gains over plain NumPy.",
     ),
     ChartSpec(
         "speedup_heatmap",

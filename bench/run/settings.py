@@ -11,14 +11,15 @@ from dataclasses import dataclass, replace
 
 import numba
 
-from bench import memory
-from bench.grid import DTYPES, ORDERS, PRESETS, GridSpec, check_choices, check_impls, registered_impls
+from bench.measure import memory
+from bench.results.schema import DTYPES, ORDERS
+from bench.run.grid import PRESETS, RunGrid, check_choices, check_impls, registered_impls
 
 
 @dataclass(frozen=True)
 class RunSettings:
     preset: str  # "quick" | "default" | "full" | "custom" (sizes given by the user)
-    grid: GridSpec
+    grid: RunGrid
     budget_s: float  # per call
     timing_s: float  # per point
     threads: int
@@ -33,7 +34,7 @@ class RunSettings:
     def from_vecbench(cls, vecbench: dict) -> RunSettings:
         """The settings of the run a results file's ``vecbench`` section describes."""
         stored = vecbench["settings"]
-        grid = GridSpec.from_dict(stored["grid"])
+        grid = RunGrid.from_dict(stored["grid"])
         check_impls(grid.impls)
         return cls(preset=vecbench["preset"], grid=grid, budget_s=float(stored["budget_s"]),
                    timing_s=float(stored["timing_s"]), threads=check_threads(vecbench["threads"]),
@@ -56,7 +57,7 @@ def check_threads(threads) -> int:
     return threads
 
 
-def size_refusals(grid: GridSpec, available: int | None = None) -> list[tuple[tuple[int, int], str]]:
+def size_refusals(grid: RunGrid, available: int | None = None) -> list[tuple[tuple[int, int], str]]:
     """The (m, n_x) sizes whose problem would not fit in memory, each with the reason."""
     refused = []
     for m, n_x in grid.sizes():
@@ -67,7 +68,7 @@ def size_refusals(grid: GridSpec, available: int | None = None) -> list[tuple[tu
     return refused
 
 
-def fit_to_memory(grid: GridSpec, user_sizes: bool) -> GridSpec:
+def fit_to_memory(grid: RunGrid, user_sizes: bool) -> RunGrid:
     """``grid`` without the sizes that do not fit: an error for user-given sizes, else dropped."""
     refused = size_refusals(grid)
     if not refused:
@@ -92,7 +93,7 @@ def make_settings(
         raise ValueError(f"--preset must be one of {', '.join(PRESETS)}; got {preset!r}")
     base = PRESETS[preset]
     user_sizes = ms is not None or n_xs is not None
-    grid = GridSpec(
+    grid = RunGrid(
         impls=check_impls(impls) if impls else registered_impls(),
         ms=tuple(ms) if ms else base.ms,
         n_xs=tuple(n_xs) if n_xs else base.n_xs,

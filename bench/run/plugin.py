@@ -15,20 +15,21 @@ from typing import Protocol
 import pytest
 
 import impls
-from bench import memory
-from bench.bandwidth import floor_fields as bandwidth_floor_fields
-from bench.bandwidth import measure_read_bandwidth as measure_bandwidth
-from bench.budget import FREE_ELEMENTS, PROBE_ELEMENTS, Prediction, Predictor
-from bench.grid import BASELINE, Point, registered_impls
-from bench.machine import machine_info
-from bench.measure import MIN_ROUNDS, estimate_call_s, mismatch, time_kernel, timed_call
-from bench.problems import ProblemCache, describe_error, kernel_args
-from bench.progress import format_seconds
-from bench.results import entry_key, now_iso, vecbench_section
-from bench.settings import RunSettings
-from bench.threads import limit_new_pools, limited_threads
+from bench.measure import memory
+from bench.measure.bandwidth import floor_fields as bandwidth_floor_fields
+from bench.measure.bandwidth import measure_read_bandwidth as measure_bandwidth
+from bench.run.budget import FREE_ELEMENTS, PROBE_ELEMENTS, Prediction, Predictor
+from bench.results.schema import BASELINE, MEASURED, POINT_FIELDS, Point, entry_key, entry_status
+from bench.run.grid import registered_impls
+from bench.measure.machine import machine_info
+from bench.measure.timing import MIN_ROUNDS, estimate_call_s, mismatch, time_kernel, timed_call
+from bench.measure.problems import ProblemCache, describe_error, kernel_args
+from bench.results.units import format_seconds
+from bench.results.schema import run_section
+from bench.results.writing import now_iso
+from bench.run.settings import RunSettings
+from bench.measure.threads import limit_new_pools, limited_threads
 
-PARAMS = ("impl", "m", "n_x", "dtype", "order")
 POINT_OVERHEAD_S = 0.01  # pytest, JSON rewrite and checkpoint per point (for the ETA)
 
 
@@ -61,7 +62,7 @@ class VecbenchPlugin:
         self.medians: dict[tuple, float] = {}
         self.predictor = Predictor()
         for entry in done:
-            if entry["extra_info"]["status"] == "measured":
+            if entry_status(entry) == MEASURED:
                 self._remember(Point(*entry_key(entry)), entry["stats"]["median"])
         self.problems = ProblemCache()
         self.finished_points = 0
@@ -73,9 +74,9 @@ class VecbenchPlugin:
 
     # ---- pytest hooks -------------------------------------------------------------------
     def pytest_generate_tests(self, metafunc) -> None:
-        if set(PARAMS) <= set(metafunc.fixturenames):
+        if set(POINT_FIELDS) <= set(metafunc.fixturenames):
             self.generated = list(self.points)
-            metafunc.parametrize(PARAMS, [p.key for p in self.points], ids=[p.id for p in self.points])
+            metafunc.parametrize(POINT_FIELDS, [p.key for p in self.points], ids=[p.id for p in self.points])
 
     def pytest_sessionfinish(self, session) -> None:
         self.problems.clear()
@@ -87,7 +88,7 @@ class VecbenchPlugin:
         The points not measured go in ``vecbench.not_measured``, not in ``benchmarks``
         (why: pytest-benchmark's compare refuses a whole file with one ``"stats": null``).
         """
-        output_json["vecbench"] = {**vecbench_section(self, complete=True), "not_measured": self.not_measured}
+        output_json["vecbench"] = {**self.run_section(complete=True), "not_measured": self.not_measured}
 
     # ---- the run ------------------------------------------------------------------------
     def start(self) -> None:
@@ -101,6 +102,14 @@ class VecbenchPlugin:
         self.machine = machine_info()  # why: after the bandwidth's parallel sum, Numba knows its layer
         if self.recorder:
             self.recorder.start(self)
+
+    def run_section(self, *, complete: bool) -> dict:
+        """The results file's ``vecbench`` section for this run."""
+        settings = self.settings
+        return run_section(preset=settings.preset, command=self.command, started=self.started,
+                           threads=settings.threads, settings=settings.as_dict(), machine=self.machine,
+                           bandwidth=self.bandwidth, finished=now_iso() if complete else None,
+                           complete=complete)
 
     def unbenchmarked(self) -> list[str]:
         """Implementations that should have points but were given none (the guard test)."""
@@ -187,7 +196,7 @@ class VecbenchPlugin:
             entry = benchmark.stats.as_dict(include_data=False)
         else:
             entry = {"group": point.group, "name": benchmark.name, "fullname": benchmark.fullname,
-                     "params": dict(zip(PARAMS, point.key)), "param": benchmark.param,
+                     "params": dict(zip(POINT_FIELDS, point.key)), "param": benchmark.param,
                      "extra_info": dict(benchmark.extra_info), "stats": None}
             self.not_measured.append(entry)
         self.recorded_nodeids.add(benchmark.fullname)

@@ -13,8 +13,8 @@ from typing import NamedTuple
 import numpy as np
 
 import impls
-from bench.grid import REFERENCE, Point
-from bench.measure import Step
+from bench.results.schema import REFERENCE, Point
+from bench.measure.timing import Step
 
 
 # why: the ETA needs a build's cost before the first large build; make_problem + validation

@@ -7,20 +7,15 @@ JSON, not ours (see the schema in the project brief) or without a single measure
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-SCHEMA_VERSION = 1
-DEFAULT_RESULTS = Path("reports/results/latest.json")
-STATUSES = ("measured", "skipped-budget", "failed")
-BASELINE = "python-loops"
-VECTORIZED = "numpy-vectorized"
+from bench.results.schema import MEASURED, ORDERS, SCHEMA_VERSION, SKIPPED_BUDGET, STATUSES
+
 
 
 class ResultsError(ValueError):
@@ -28,8 +23,8 @@ class ResultsError(ValueError):
 
 
 @dataclass(frozen=True)
-class Point:
-    """One (implementation, m, n_x, dtype, order) entry of the results. Times in seconds per step."""
+class PointRecord:
+    """One entry of the results read back: a point, its status and what was measured. Times in seconds per step."""
 
     impl: str
     m: int
@@ -52,11 +47,11 @@ class Point:
 
     @property
     def measured(self) -> bool:
-        return self.status == "measured"
+        return self.status == MEASURED
 
     @property
     def predicted(self) -> bool:
-        return self.status == "skipped-budget"
+        return self.status == SKIPPED_BUDGET
 
     @property
     def time_s(self) -> float | None:
@@ -87,7 +82,7 @@ class Bandwidth:
 
 
 @dataclass(frozen=True)
-class Grid:
+class ResultGrid:
     """The points of one (dtype, order): sizes sorted ascending, implementations in registry order."""
 
     dtype: str
@@ -95,13 +90,13 @@ class Grid:
     impls: tuple[str, ...]
     ms: tuple[int, ...]
     nxs: tuple[int, ...]
-    points: dict[tuple[str, int, int], Point]
+    points: dict[tuple[str, int, int], PointRecord]
 
     @property
     def label(self) -> str:
         return f"{self.dtype}, {self.order} order"
 
-    def point(self, impl: str, m: int, n_x: int) -> Point | None:
+    def point(self, impl: str, m: int, n_x: int) -> PointRecord | None:
         return self.points.get((impl, m, n_x))
 
     def time(self, impl: str, m: int, n_x: int) -> Estimate | None:
@@ -118,7 +113,7 @@ class Grid:
             return None
         return Estimate(base.value / mine.value, mine.predicted or base.predicted)
 
-    def measured(self, impl: str) -> list[Point]:
+    def measured(self, impl: str) -> list[PointRecord]:
         return [p for p in self.points.values() if p.impl == impl and p.measured]
 
 
@@ -136,7 +131,7 @@ class Results:
     threads: int | None
     machine: dict[str, Any]
     bandwidth: Bandwidth | None
-    points: tuple[Point, ...]
+    points: tuple[PointRecord, ...]
 
     @property
     def impls(self) -> tuple[str, ...]:
@@ -149,10 +144,10 @@ class Results:
         seen = list(dict.fromkeys(p.layout for p in self.points))
         return tuple(sorted(seen, key=lambda lay: lay != ("float64", "C")))
 
-    def grid(self, layout: tuple[str, str]) -> Grid:
+    def grid(self, layout: tuple[str, str]) -> ResultGrid:
         chosen = [p for p in self.points if p.layout == layout]
         order = self.impls
-        return Grid(
+        return ResultGrid(
             dtype=layout[0],
             order=layout[1],
             impls=tuple(i for i in order if any(p.impl == i for p in chosen)),
@@ -161,7 +156,7 @@ class Results:
             points={(p.impl, p.m, p.n_x): p for p in chosen},
         )
 
-    def grids(self) -> list[Grid]:
+    def grids(self) -> list[ResultGrid]:
         return [self.grid(layout) for layout in self.layouts]
 
 
@@ -260,7 +255,7 @@ def _read_json(path: Path) -> tuple[Any, str]:
     return data, hashlib.sha256(raw).hexdigest()
 
 
-def _point(path: Path, entry: Any, index: int) -> Point:
+def _point(path: Path, entry: Any, index: int) -> PointRecord:
     entry_reader = _Reader(path, entry, f"benchmarks[{index}]")
     info = entry_reader.child("extra_info")
     status = info.choice("status", STATUSES)
@@ -269,7 +264,7 @@ def _point(path: Path, entry: Any, index: int) -> Point:
         m=info.integer("m"),
         n_x=info.integer("n_x"),
         dtype=info.text("dtype"),
-        order=info.choice("order", ("C", "F")),
+        order=info.choice("order", ORDERS),
         status=status,
         compile_s=info.number("compile_s"),
         bytes=info.integer("bytes", required=False, minimum=0),
@@ -278,21 +273,21 @@ def _point(path: Path, entry: Any, index: int) -> Point:
         achieved_GBps=info.number("achieved_GBps"),
         threads=info.integer("threads", required=False),
     )
-    if status == "measured":
+    if status == MEASURED:
         stats = entry_reader.child("stats")
         point.update(
             median_s=stats.number("median", required=True, positive=True),
             q1_s=stats.number("q1", required=True, positive=True),
             q3_s=stats.number("q3", required=True, positive=True),
         )
-    elif status == "skipped-budget":
+    elif status == SKIPPED_BUDGET:
         point.update(
             predicted_s=info.number("predicted_s", positive=True),
             prediction_basis=info.text("prediction_basis", required=False),
         )
     else:
         point.update(error=info.text("error", required=False) or "no message recorded")
-    return Point(**point)
+    return PointRecord(**point)
 
 
 def _bandwidth(section: _Reader) -> Bandwidth | None:
@@ -341,31 +336,3 @@ def load_results(path: str | Path) -> Results:
         bandwidth=_bandwidth(section),
         points=points,
     )
-
-
-# ---------------------------------------------------------------- shared CLI plumbing
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit status 2 (no usage dump)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def results_parser(prog: str, description: str) -> OneLineParser:
-    """The parser shared by ``plot`` and ``report``: one optional RESULTS path."""
-    parser = OneLineParser(prog=prog, description=description)
-    parser.add_argument(
-        "results",
-        nargs="?",
-        default=str(DEFAULT_RESULTS),
-        help=f"results JSON written by `vecbench run` (default: {DEFAULT_RESULTS})",
-    )
-    return parser
-
-
-def fail(prog: str, message: str) -> int:
-    """Print ``prog: error: message`` on one line to stderr; return exit status 2."""
-    print(f"{prog}: error: {' '.join(message.split())}", file=sys.stderr)
-    return 2

@@ -28,6 +28,16 @@ def format_seconds(seconds: float, digits: int = 3) -> str:
     raise AssertionError("unreachable")
 
 
+def format_duration(seconds: float) -> str:
+    """A wall-clock duration: '45 s', '3 min 05 s', '1 h 02 min'."""
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
 def format_ratio(ratio: float, digits: int = 3) -> str:
     """A speedup: 3 significant digits, thousands separated: 0.5 → '0.5×', 1234.6 → '1,235×'."""
     return f"{format_number(ratio, digits)}×"

@@ -14,11 +14,12 @@ import argparse
 import statistics
 import sys
 
-from bench.bandwidth import floor_fields, measure_read_bandwidth
-from bench.problems import kernel_args
-from bench.targets import interleaved_times, positive_int
-from bench.threads import limited_threads
-from bench.units import format_fraction, format_seconds
+from bench.measure.bandwidth import floor_fields, measure_read_bandwidth
+from bench.measure.problems import kernel_args
+from bench.measure.threads import limited_threads
+from bench.measure.timing import interleaved_times
+from bench.cli import positive_int, size_type
+from bench.results.units import format_fraction, format_seconds
 from impls import _fused_kernel as fused
 from impls import peers
 
@@ -31,7 +32,7 @@ STAGES = {
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="vecbench ablation", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--m", type=lambda text: positive_int(str(int(float(text)))), default=10**6,
+    parser.add_argument("--m", type=size_type("m"), default=10**6,
                         help="samples, e.g. 1e6 (the default)")
     parser.add_argument("--n-x", type=positive_int, default=100, help="features (default 100)")
     parser.add_argument("--order", choices=("C", "F"), default="C", help="memory order of X (default C)")

@@ -22,6 +22,10 @@ MAX_ROUNDS = 10_000
 # so calls faster than that are repeated (pytest-benchmark "iterations") inside each round.
 MIN_ROUND_S = 20e-6
 CALIBRATION_S = 1e-3  # run a fast kernel for at least this long to estimate one call
+#: Pause before each timed call. why: idle BLAS/OpenMP worker threads of the implementation timed
+#: just before keep spinning for up to ~0.1 s (OpenBLAS's default thread timeout), and on a
+#: 2-core machine they would steal a core from the next implementation's threads.
+PAUSE_S = 0.15
 #: (rtol, atol) per dtype for the check against the reference. why: a sanity check that catches
 #: wrong answers (off by O(1)) on make_problem's O(1) data, loose enough for any summation
 #: order; the strict equivalence harness is tests/test_equivalence.py.
@@ -106,3 +110,21 @@ def time_kernel(benchmark, kernel: Callable, args: tuple, timing_s: float) -> fl
     with gc_disabled():
         benchmark.pedantic(kernel, args=args, rounds=rounds, iterations=iterations)
     return benchmark.stats.stats.median
+
+
+def interleaved_times(kernels: dict, args: tuple, rounds: int, pause_s: float = PAUSE_S) -> dict[str, list[float]]:
+    """Seconds per call of each kernel, ``rounds`` round-robin rounds (why: drifts in machine
+    load then hit every implementation alike). Before each timed call: ``pause_s`` of sleep, then
+    one untimed call. why the untimed call: after the pause the kernel's own threads are asleep
+    (and on a VM so are the idle vCPUs); waking them cost 1–8 ms per call on an Ice Lake VM,
+    more than a whole step at n_x = 2, while a training loop runs its steps back to back."""
+    times: dict[str, list[float]] = {name: [] for name in kernels}
+    with gc_disabled():
+        for _ in range(rounds):
+            for name, kernel in kernels.items():
+                time.sleep(pause_s)
+                kernel(*args)
+                start = time.perf_counter()
+                kernel(*args)
+                times[name].append(time.perf_counter() - start)
+    return times

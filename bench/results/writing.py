@@ -1,4 +1,4 @@
-"""The results file: pytest-benchmark's JSON plus a ``vecbench`` section (schema in the brief).
+"""Writing the results file: pytest-benchmark's JSON plus a ``vecbench`` section (see schema).
 
 While a run goes on, every finished point is appended to a checkpoint (one JSON line, flushed)
 and the results file is rewritten atomically with ``complete: false``; so Ctrl-C or a crash
@@ -17,10 +17,8 @@ import pytest_benchmark
 from pytest_benchmark.plugin import pytest_benchmark_generate_machine_info
 from pytest_benchmark.utils import get_commit_info
 
-SCHEMA = 1
-RESULTS_DIR = Path("reports/results")
-LATEST_NAME = "latest.json"
-ENTRY_FIELDS = ("impl", "m", "n_x", "dtype", "order")
+from bench.results.schema import LATEST_NAME, RESULTS_DIR, entry_key
+
 
 
 class ResumeError(ValueError):
@@ -41,12 +39,6 @@ def default_path(results_dir: Path = RESULTS_DIR) -> Path:
     return path
 
 
-def entry_key(entry: dict) -> tuple:
-    """The (impl, m, n_x, dtype, order) of a ``benchmarks`` entry."""
-    info = entry["extra_info"]
-    return tuple(info[field] for field in ENTRY_FIELDS)
-
-
 def new_document(vecbench: dict) -> dict:
     """An empty results document in pytest-benchmark's format, with our ``vecbench`` section."""
     return {
@@ -56,23 +48,6 @@ def new_document(vecbench: dict) -> dict:
         "datetime": now_iso(),
         "version": pytest_benchmark.__version__,
         "vecbench": vecbench,
-    }
-
-
-def vecbench_section(plugin, *, complete: bool) -> dict:
-    """The ``vecbench`` section for a run carried by ``plugin`` (a bench.plugin.VecbenchPlugin)."""
-    settings = plugin.settings
-    return {
-        "schema": SCHEMA,
-        "preset": settings.preset,
-        "command": plugin.command,
-        "started": plugin.started,
-        "finished": now_iso() if complete else None,
-        "complete": complete,
-        "threads": settings.threads,
-        "machine": plugin.machine,
-        "bandwidth": plugin.bandwidth,
-        "settings": settings.as_dict(),
     }
 
 

@@ -2,7 +2,7 @@
 
 Per (implementation, dtype, order) we fit ``t = a + b·m·n_x`` (or ``t = a + c·m + b·m·n_x``
 once there are ≥ 3 points over ≥ 2 values of n_x), with a, b, c ≥ 0, on relative residuals,
-to the medians measured so far in the run (and to probe calls, see bench.plugin). A point whose
+to the medians measured so far in the run (and to probe calls, see bench.run.plugin). A point whose
 prediction exceeds the per-call budget is skipped and stored with the prediction and its basis.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench.costmodel import nonnegative_lstsq
-from bench.grid import Point
+from bench.analysis.costmodel import nonnegative_lstsq
+from bench.results.schema import Point
 
 #: A point this small is always measured: even python-loops takes ~10 ms on 10⁴ elements.
 FREE_ELEMENTS = 10_000

@@ -7,7 +7,7 @@ every registered Numba implementation on small problems of each dtype and memory
 reads the cache statistics (``Dispatcher.stats``) of every compiled function of ``impls`` and
 ``bench`` (the bandwidth probe's sum included).
 
-Run as ``python -m bench.compile_cache DTYPE...``: prints the probe's JSON on stdout.
+Run as ``python -m bench.measure.compile_cache DTYPE...``: prints the probe's JSON on stdout.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ def probe(dtypes: list[str]) -> dict:
     ``misses`` and the number of ``compiled`` signatures that were *not* loaded from the cache.
     """
     import impls
-    from bench.bandwidth import measure_read_bandwidth
-    from bench.problems import kernel_args
+    from bench.measure.bandwidth import measure_read_bandwidth
+    from bench.measure.problems import kernel_args
 
     measure_read_bandwidth(1, array_bytes=2**20, repeats=1)  # its compiled sum is cached too
 
@@ -78,7 +78,7 @@ def probe(dtypes: list[str]) -> dict:
 def _run_probe(dtypes: list[str], cache_dir: str | None) -> dict:
     environment = dict(os.environ) if cache_dir is None else dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
     completed = subprocess.run(
-        [sys.executable, "-m", "bench.compile_cache", *dtypes],
+        [sys.executable, "-m", "bench.measure.compile_cache", *dtypes],
         env=environment, capture_output=True, text=True, check=False,
     )
     if completed.returncode != 0:

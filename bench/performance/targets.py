@@ -25,22 +25,22 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import impls
-from bench.bandwidth import floor_fields, measure_read_bandwidth, read_once
-from bench.compile_cache import check_compile_cache
-from bench.machine import last_level_cache_bytes, machine_info
-from bench.measure import Step, gc_disabled, mismatch, timed_call
-from bench.problems import describe_error, kernel_args
-from bench.results import RESULTS_DIR, now_iso, write_json_atomically
-from bench.threads import limited_threads
-from bench.units import format_fraction, format_ratio, format_seconds
+from bench.measure.bandwidth import floor_fields, measure_read_bandwidth, read_once
+from bench.measure.compile_cache import check_compile_cache
+from bench.measure.machine import last_level_cache_bytes, machine_info
+from bench.measure.timing import Step, interleaved_times, mismatch, timed_call
+from bench.measure.problems import describe_error, kernel_args
+from bench.results.writing import RESULTS_DIR, now_iso, write_json_atomically
+from bench.measure.threads import limited_threads
+from bench.cli import positive_int
+from bench.results.schema import REFERENCE
+from bench.results.units import format_fraction, format_ratio, format_seconds
 from impls import peers
 
-REFERENCE = "numpy-vectorized"
 #: The name of the read of X and Y timed beside the implementations (see measure_point).
 READ_ONCE = "(read X and Y once)"
 DTYPE = "float64"
@@ -55,10 +55,6 @@ MAX_CALL_S = 1.0
 PROBE_M = 1000
 #: A probe that takes longer than this is not grown further: its extrapolation is trusted.
 PROBE_BUDGET_S = 0.3
-#: Pause before each timed call. why: idle BLAS/OpenMP worker threads of the implementation timed
-#: just before keep spinning for up to ~0.1 s (OpenBLAS's default thread timeout), and on a
-#: 2-core machine they would steal a core from the next implementation's threads.
-PAUSE_S = 0.15
 
 
 @dataclass(frozen=True)
@@ -78,16 +74,6 @@ TARGET_POINTS = (
     TargetPoint(10**6, 10, 0.5, ahead_of_peers=True),
     TargetPoint(10**6, 2, 0.5, ahead_of_peers=True),
 )
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -149,24 +135,6 @@ def _checked_kernels(args: tuple, point: TargetPoint, order: str) -> tuple[dict,
         else:
             to_time[name] = impl.kernel
     return to_time, entries
-
-
-def interleaved_times(kernels: dict, args: tuple, rounds: int, pause_s: float = PAUSE_S) -> dict[str, list[float]]:
-    """Seconds per call of each kernel, ``rounds`` round-robin rounds (why: drifts in machine
-    load then hit every implementation alike). Before each timed call: ``pause_s`` of sleep, then
-    one untimed call. why the untimed call: after the pause the kernel's own threads are asleep
-    (and on a VM so are the idle vCPUs); waking them cost 1–8 ms per call on an Ice Lake VM,
-    more than a whole step at n_x = 2, while a training loop runs its steps back to back."""
-    times: dict[str, list[float]] = {name: [] for name in kernels}
-    with gc_disabled():
-        for _ in range(rounds):
-            for name, kernel in kernels.items():
-                time.sleep(pause_s)
-                kernel(*args)
-                start = time.perf_counter()
-                kernel(*args)
-                times[name].append(time.perf_counter() - start)
-    return times
 
 
 def _checks(point: TargetPoint, entries: dict, floor: dict) -> tuple[str | None, list[dict]]:

@@ -8,15 +8,11 @@ one such group to the next, so slow drift of a shared machine favours no impleme
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import impls
+from bench.results.schema import DTYPES, ORDERS, Point
 
-DTYPES = ("float64", "float32")
-ORDERS = ("C", "F")
-REFERENCE = "numpy-vectorized"  # every point's output is checked against this one
-BASELINE = "python-loops"  # speedups are printed relative to this one
 
 
 @dataclass(frozen=True)
@@ -52,36 +48,8 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-@dataclass(frozen=True, order=True)
-class Point:
-    """One benchmark point; ``key`` identifies it across runs (resume)."""
-
-    impl: str
-    m: int
-    n_x: int
-    dtype: str = "float64"
-    order: str = "C"
-
-    @property
-    def key(self) -> tuple:
-        return (self.impl, self.m, self.n_x, self.dtype, self.order)
-
-    @property
-    def data_key(self) -> tuple:
-        """Points with the same data_key share one problem (and one reference result)."""
-        return (self.m, self.n_x, self.dtype, self.order)
-
-    @property
-    def group(self) -> str:
-        return f"m={self.m} n_x={self.n_x} {self.dtype} {self.order}"
-
-    @property
-    def id(self) -> str:
-        return f"{self.impl}-m={self.m}-n_x={self.n_x}-{self.dtype}-{self.order}"
-
-
 @dataclass(frozen=True)
-class GridSpec:
+class RunGrid:
     """What to measure: implementations × sizes × dtypes × orders (all given in the order used)."""
 
     impls: tuple[str, ...]
@@ -119,7 +87,7 @@ class GridSpec:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> GridSpec:
+    def from_dict(cls, data: dict) -> RunGrid:
         return cls(
             impls=tuple(data["impls"]),
             ms=tuple(data["m"]),
@@ -133,23 +101,6 @@ class GridSpec:
 def registered_impls() -> tuple[str, ...]:
     """Names of every registered implementation, in registry order (read at call time)."""
     return tuple(impls.IMPLEMENTATIONS)
-
-
-def parse_size(name: str, text: str) -> int:
-    """A positive integer size from the command line; ``1e3`` and ``1_000`` mean 1000."""
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"{name} must be a positive integer; got {text!r}") from None
-        if not (math.isfinite(number) and number.is_integer()):
-            raise ValueError(f"{name} must be a positive integer; got {text!r}") from None
-        value = int(number)
-    if value < 1:
-        raise ValueError(f"{name} must be a positive integer; got {text!r}")
-    return value
 
 
 def check_impls(names) -> tuple[str, ...]:

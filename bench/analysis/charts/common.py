@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from bench.loading import Estimate, Grid, Results
+from bench.results.reading import Estimate, ResultGrid, Results
 
 # why: a fixed, colour-blind-friendly order (matplotlib's tab10, then tab20's light shades);
 # colours are given out in the registry order of the results file, so they are deterministic.
@@ -77,7 +77,7 @@ class Context:
     """Everything a chart function needs: the file, one (dtype, order) grid, the looks."""
 
     results: Results
-    grid: Grid
+    grid: ResultGrid
     looks: dict[str, Look]
     drawn_impls: list[str] = field(default_factory=list)
     drawn_predicted: bool = False

@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import NoReturn
 
-from bench.grid import DTYPES, ORDERS, PRESETS, parse_size
-from bench.settings import RunSettings, make_settings
+from bench.cli import OneLineParser, size_type
+from bench.results.schema import DTYPES, ORDERS
+from bench.run.grid import PRESETS
+from bench.run.settings import RunSettings, make_settings
 
 GRID_OPTIONS = ("preset", "impl", "m", "n_x", "dtype", "order", "threads", "budget", "out")
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr (and exit status 2)."""
-
-    def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
-        sys.exit(2)
-
-
-def _size(name: str):
-    def parse(text: str) -> int:
-        try:
-            return parse_size(name, text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    parse.__name__ = name  # why: argparse names the type in its own messages
-    return parse
 
 
 def build_parser() -> OneLineParser:
@@ -52,8 +33,8 @@ def build_parser() -> OneLineParser:
     )
     parser.add_argument("--preset", choices=tuple(PRESETS), help=f"grid and budget to use (default: default). {presets}")
     parser.add_argument("--impl", nargs="+", metavar="NAME", help="only these implementations (default: every registered one)")
-    parser.add_argument("--m", nargs="+", type=_size("m"), metavar="M", help="numbers of samples, e.g. 1000 1e5 (replaces the preset's)")
-    parser.add_argument("--n-x", nargs="+", type=_size("n_x"), metavar="N_X", dest="n_x", help="numbers of features (replaces the preset's)")
+    parser.add_argument("--m", nargs="+", type=size_type("m"), metavar="M", help="numbers of samples, e.g. 1000 1e5 (replaces the preset's)")
+    parser.add_argument("--n-x", nargs="+", type=size_type("n_x"), metavar="N_X", dest="n_x", help="numbers of features (replaces the preset's)")
     parser.add_argument("--dtype", nargs="+", metavar="DTYPE", help=f"one or more of {', '.join(DTYPES)} (default: float64)")
     parser.add_argument("--order", nargs="+", metavar="ORDER", help=f"memory order of X, one or more of {', '.join(ORDERS)}: C = each feature's row contiguous (the course's layout), F = each sample's features contiguous (default: C)")
     parser.add_argument("--threads", type=int, metavar="N", help="threads for BLAS (threadpoolctl), Numba and the peers (default: 1, so loops and BLAS are compared on one core)")

@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from bench import costmodel
-from bench.charts.common import (
+from bench.analysis import costmodel
+from bench.analysis.charts.common import (
     MEASURED_LABEL,
     PREDICTED_LABEL,
     Context,
@@ -29,8 +29,9 @@ from bench.charts.common import (
     set_log_axes,
     tick_formatter,
 )
-from bench.loading import BASELINE, VECTORIZED, Estimate
-from bench.units import (
+from bench.results.schema import BASELINE, REFERENCE
+from bench.results.reading import Estimate
+from bench.results.units import (
     format_bytes,
     format_compact_count,
     format_seconds,
@@ -353,7 +354,7 @@ def compile_payback(ctx: Context) -> Figure:
         raise NotDrawn("no implementation recorded a compile time")
     baseline = costmodel.payback_baseline(ctx.grid)
     if baseline is None:
-        raise NotDrawn(f"neither {VECTORIZED} nor {BASELINE} is in the results file")
+        raise NotDrawn(f"neither {REFERENCE} nor {BASELINE} is in the results file")
     sweep = Sweep(
         title="",
         y_label="calls to repay the compile time",

@@ -1,0 +1,164 @@
+"""The report's speed sections: headline, times, speedups, cost models, crossovers, compile time."""
+
+from __future__ import annotations
+
+from bench.analysis import costmodel
+from bench.analysis.report.markdown import mark, ratio_cell, size_table, table, time_cell
+from bench.results.reading import ResultGrid
+from bench.results.schema import BASELINE, REFERENCE
+from bench.results.units import format_number, format_ratio, format_seconds, format_size
+
+
+def _lower_median(values: list[tuple[float, ...]]) -> tuple[float, ...]:
+    """The median element (lower one for an even count), so it is an actual measured point."""
+    ordered = sorted(values)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def headline(grid: ResultGrid) -> str:
+    """The largest and the typical (median) measured speedup over python-loops, with sizes."""
+    if BASELINE not in grid.impls:
+        return f"No headline: the results have no {BASELINE} points to compare with."
+    measured = []  # (speedup, impl, m, n_x), both times measured
+    for impl, m, n_x in grid.points:
+        ratio = grid.speedup(impl, BASELINE, m, n_x)
+        if impl != BASELINE and ratio is not None and not ratio.predicted:
+            measured.append((ratio.value, impl, m, n_x))
+    if not measured:
+        return f"No headline: no size has measured times for both {BASELINE} and another implementation."
+    top = max(measured)
+    best_per_size = {}
+    for value, impl, m, n_x in measured:
+        best_per_size[(m, n_x)] = max(best_per_size.get((m, n_x), (0.0, "")), (value, impl))
+    typical = _lower_median([(v, impl, m, n) for (m, n), (v, impl) in best_per_size.items()])
+    text = (
+        f"On {grid.label}, the largest measured speedup over {BASELINE} is **{format_ratio(top[0])}** "
+        f"({top[1]} at {format_size(top[2], top[3])}); typically — the median over the "
+        f"{len(best_per_size)} sizes where {BASELINE} was measured — the fastest implementation "
+        f"at each size is **{format_ratio(typical[0])}** faster ({typical[1]} at "
+        f"{format_size(typical[2], typical[3])})"
+    )
+    numpy_only = [entry for entry in measured if entry[1] == REFERENCE]
+    if numpy_only:
+        mid = _lower_median(numpy_only)
+        text += f", and {REFERENCE} alone **{format_ratio(mid[0])}** (at {format_size(mid[2], mid[3])})"
+    return text + "."
+
+
+def times_section(grid: ResultGrid) -> str:
+    return (
+        "### Median time per step\n\n"
+        "`failed` = the point raised an error (listed below); `—` = not in the run.\n\n"
+        + size_table(grid, grid.impls, lambda impl, m, n: time_cell(grid, impl, m, n))
+    )
+
+
+def speedup_section(grid: ResultGrid, baseline: str) -> str:
+    if baseline not in grid.impls:
+        return f"### Speedup over {baseline}\n\nNot available: no {baseline} points in this run."
+    others = [i for i in grid.impls if i != baseline]
+    return (
+        f"### Speedup over {baseline}\n\n"
+        f"`t({baseline}) / t(implementation)` at the same size; above 1× the implementation is faster.\n\n"
+        + size_table(grid, others, lambda impl, m, n: ratio_cell(grid.speedup(impl, baseline, m, n)))
+    )
+
+
+def _bad_points_text(model: costmodel.CostModel) -> str:
+    bad = model.bad_points()
+    return "none" if not bad else "; ".join(f"{format_size(p.m, p.n_x)} ({e:+.0%})" for p, e in bad)
+
+
+def _coefficient(seconds: float, scale: float, used: bool = True) -> str:
+    return format_number(seconds * scale) if used else "—"
+
+
+def cost_model_section(grid: ResultGrid, models: dict[str, costmodel.CostModel | None]) -> str:
+    rows = []
+    for impl, model in models.items():
+        if model is None:
+            rows.append([impl, "too few measured points", *["—"] * 7])
+            continue
+        rows.append(
+            [
+                impl,
+                f"`{model.form}`",
+                _coefficient(model.overhead_s, 1e6),
+                _coefficient(model.per_sample_s, 1e9, model.form == costmodel.PER_SAMPLE),
+                _coefficient(model.per_element_s, 1e9),
+                str(len(model.points)),
+                f"{model.median_abs_error:.1%}",
+                f"{model.max_abs_error:.1%}",
+                f"{model.r2_log:.4f}",
+                _bad_points_text(model),
+            ]
+        )
+    header_row = [
+        "implementation",
+        "model",
+        "overhead a [µs/call]",
+        "per sample c [ns]",
+        "per element b [ns]",
+        "points",
+        "median rel. error",
+        "max rel. error",
+        "R² (log)",
+        f"points off by > {costmodel.BAD_FIT:.0%}",
+    ]
+    return (
+        "### Cost model\n\n"
+        "Fitted per implementation to the measured medians only: `t ≈ a + b·m·n_x`, or "
+        "`t ≈ a + c·m + b·m·n_x` where that has the lower AIC (on relative residuals); "
+        "non-negative least squares on relative errors, so small and large sizes weigh alike. "
+        "Errors are `model / measured − 1`; R² is on log(time).\n\n"
+        + table(header_row, rows, "ll" + "r" * 7 + "l")
+    )
+
+
+def crossover_section(grid: ResultGrid, models: dict[str, costmodel.CostModel | None]) -> str:
+    m_range = (min(grid.ms), max(grid.ms))
+    parts = [
+        "### Crossovers (derived from the cost models, not measured)\n\n"
+        f"The range of m from which each implementation's model is faster than the baseline's "
+        f"model, per n_x, within m = {m_range[0]:,} … {m_range[1]:,}; "
+        "`always` / `never in range` hold over that whole range."
+    ]
+    for baseline in (BASELINE, REFERENCE):
+        base_model = models.get(baseline)
+        if base_model is None:
+            parts.append(f"Against {baseline}: not available (no fitted model).")
+            continue
+        rows = [
+            [impl, *(costmodel.crossover(model, base_model, n_x, m_range).text() for n_x in grid.nxs)]
+            for impl, model in models.items()
+            if impl != baseline and model is not None
+        ]
+        parts.append(
+            f"Faster than **{baseline}** when:\n\n"
+            + table(["implementation", *(f"n_x = {n:,}" for n in grid.nxs)], rows)
+        )
+    return "\n\n".join(parts)
+
+
+def compile_section(grid: ResultGrid) -> str:
+    compiled = costmodel.compile_times(grid)
+    baseline = costmodel.payback_baseline(grid)
+    if not compiled or baseline is None:
+        return ""
+    m_top = max(grid.ms)
+
+    def calls(impl: str, n_x: int) -> str:
+        value = costmodel.payback_calls(grid, impl, baseline, compiled[impl], m_top, n_x)
+        return "never (not faster)" if value is None else mark(f"{value.value:,.0f}", value.predicted)
+
+    rows = [
+        [impl, format_seconds(seconds), *(calls(impl, n) for n in grid.nxs)]
+        for impl, seconds in compiled.items()
+    ]
+    return (
+        "### JIT compile time\n\n"
+        "The compile time is the largest `first call − median` recorded for the implementation (the "
+        f"call that compiled); it is repaid after `compile / (t({baseline}) − t(JIT))` calls, "
+        f"shown at m = {m_top:,}.\n\n"
+        + table(["implementation", "compile time", *(f"calls, n_x = {n:,}" for n in grid.nxs)], rows)
+    )
