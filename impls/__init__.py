@@ -15,7 +15,7 @@ from impls import (
     peers,
     python_loops,
 )
-from impls.model import Gradients, optimize, predict, validate_inputs
+from impls.model import Gradients, Prepared, optimize, predict, validate_inputs
 from impls.problem import make_problem
 from impls.registry import Implementation
 
@@ -35,7 +35,8 @@ IMPLEMENTATIONS: dict[str, Implementation] = {
         _from_module("numba-parallel", numba_parallel, "numba", jit=True, parallel=True),
         # optional: registered when the library is installed (pip install -e .[peers])
         *(
-            _from_module(name, module, "peer", jit=module.JIT, parallel=True, **module.ACCURACY)
+            _from_module(name, module, "peer", jit=module.JIT, parallel=True, **module.ACCURACY,
+                         prepare_copies=module.PREPARE_COPIES, note=module.NOTE)
             for name, module in peers.available()
         ),
     )
@@ -45,6 +46,7 @@ __all__ = [
     "IMPLEMENTATIONS",
     "Gradients",
     "Implementation",
+    "Prepared",
     "make_problem",
     "optimize",
     "predict",

@@ -227,3 +227,19 @@ def test_predict_does_not_mutate_inputs():
     before = _snapshot(*arrays)
     impls.predict(w, b, X)
     _assert_unchanged(arrays, before)
+
+
+@pytest.mark.parametrize("layout", ["C", "F"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_prepared_once_steps_many_times_like_propagate(impl, dtype, layout):
+    """The path training and the benchmarks use: prepare once, then steps with changing w, b
+    each agree with the reference (a step must not keep anything of the previous one's w)."""
+    X, Y, w, b, _ = _problem(257, 7, np.dtype(dtype).name, layout)
+    w, b, X, Y = impls.validate_inputs(w, b, X, Y)
+    run, data = impl.prepare(X, Y)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        w_step, b_step = random_parameters(rng, X.shape[0], X.dtype)
+        dw, db, cost = run(w_step, b_step, *data)
+        got = impls.Gradients(np.asarray(dw, dtype=X.dtype).reshape(w.shape), float(db), float(cost))
+        assert_matches(got, reference_step(w_step, b_step, X, Y), dtype, impl=impl)

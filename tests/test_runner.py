@@ -27,7 +27,7 @@ SOME = ["python-loops", "numpy-vectorized", "numba-loops"]
 FAKE_BANDWIDTH = {"single_thread_GBps": 10.0, "multi_thread_GBps": 10.0, "multi_threads": 1,
                   "array_bytes": 1, "repeats": 1, "method": "fake, for tests"}
 EXTRA_FIELDS = ("impl", "m", "n_x", "dtype", "order", "threads", "compile_s", "status", "predicted_s",
-                "prediction_basis", "error", "bytes", "floor_s", "fraction_of_floor", "achieved_GBps")
+                "prediction_basis", "error", "prepare_s", "bytes", "floor_s", "fraction_of_floor", "achieved_GBps")
 STAT_FIELDS = ("min", "max", "mean", "stddev", "median", "iqr", "q1", "q3", "rounds", "iterations", "ops", "total")
 MACHINE_FIELDS = ("cpu", "cores", "memory_bytes", "python", "platform", "numpy", "blas", "numba",
                   "numba_threading_layer", "numba_threads")
@@ -60,8 +60,12 @@ def raising_kernel(w, b, X, Y):
     raise RuntimeError("kernel exploded")
 
 
-def register(monkeypatch, name, kernel) -> None:
-    implementation = Implementation(name, "a broken kernel, for tests", validated(kernel), "numpy")
+def failing_preparation(X, Y):
+    raise MemoryError("no room on the device")
+
+
+def register(monkeypatch, name, kernel, prepare=None) -> None:
+    implementation = Implementation(name, "a broken kernel, for tests", validated(kernel, prepare), "numpy")
     monkeypatch.setitem(impls.IMPLEMENTATIONS, name, implementation)
 
 
@@ -90,6 +94,8 @@ def test_run_writes_every_field_for_every_registered_impl_at_every_point(tmp_pat
         assert set(STAT_FIELDS) <= set(entry["stats"]) and entry["stats"]["rounds"] >= 3
         assert info["achieved_GBps"] > 0 and info["floor_s"] > 0
         assert (info["compile_s"] is not None) == impls.IMPLEMENTATIONS[name].jit
+        assert info["prepare_s"] >= 0  # measured apart for every point, ~0 where nothing is moved
+    assert set(vecbench["implementations"]) == set(impls.IMPLEMENTATIONS)
     assert json.loads((tmp_path / "latest.json").read_text()) == document
     assert not (tmp_path / "checkpoints" / "run.jsonl").exists()  # dropped once complete
     printed = capsys.readouterr().out
@@ -168,11 +174,14 @@ def test_checkpoint_recovers_a_point_the_results_file_missed(tmp_path):
     assert ResultsFile.load(tmp_path / "r.json").entries == [entry]
 
 
-@pytest.mark.parametrize("kernel, message", [(broken_kernel, "differs from the reference"),
-                                             (raising_kernel, "RuntimeError: kernel exploded")])
+@pytest.mark.parametrize("kernel, prepare, message", [
+    (broken_kernel, None, "differs from the reference"),
+    (raising_kernel, None, "RuntimeError: kernel exploded"),
+    (broken_kernel, failing_preparation, "preparing the data raised MemoryError: no room on the device"),
+], ids=["wrong", "raising", "preparation-fails"])
 def test_wrong_or_raising_implementation_fails_its_points_and_the_run_goes_on(
-        tmp_path, monkeypatch, capsys, kernel, message):
-    register(monkeypatch, "broken", kernel)
+        tmp_path, monkeypatch, capsys, kernel, prepare, message):
+    register(monkeypatch, "broken", kernel, prepare)
     code, document = run(tmp_path, "--impl", "broken", "numpy-vectorized", *TINY)
     assert code == 1
     entries = by_key(document)

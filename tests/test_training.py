@@ -93,3 +93,28 @@ def test_make_problem_is_learnable(dtype, order):
     accuracy = (impls.predict(w, b, X[:, 1_000:]) == Y[:, 1_000:]).mean()
     assert accuracy > 0.8
     assert 0.2 < Y.mean() < 0.8  # both labels are common
+
+
+def test_optimize_prepares_the_problem_once_and_steps_on_the_prepared_form():
+    """What a JAX or PyTorch training loop pays: one move of the data, then only steps."""
+    calls = {"prepare": 0, "step": 0}
+    kernel = impls.IMPLEMENTATIONS["numpy-vectorized"].kernel
+
+    def run(w, b, X_native, Y_native):
+        calls["step"] += 1
+        assert X_native.flags.writeable is False  # the prepared form, not the caller's array
+        return kernel(w, b, X_native, Y_native)
+
+    def prepare(X, Y):
+        calls["prepare"] += 1
+        X_native = X.copy()
+        X_native.flags.writeable = False
+        return impls.Prepared(run, (X_native, Y))
+
+    propagate = impls.model.validated_prepared(prepare)
+    X, Y, w, b = impls.make_problem(50, 3, seed=2)
+    _, _, costs = impls.optimize(propagate, w, b, X, Y, 7, 0.5)
+    assert calls == {"prepare": 1, "step": 7}
+    _, _, costs_ref = impls.optimize(impls.IMPLEMENTATIONS["numpy-vectorized"].propagate, w, b, X, Y, 7, 0.5)
+    np.testing.assert_allclose(costs, costs_ref, rtol=1e-12)
+    assert propagate(w, b, X, Y).cost == pytest.approx(costs_ref[0], rel=1e-12)  # one call: prepare + step

@@ -14,6 +14,7 @@ import numba
 import numpy as np
 import threadpoolctl
 
+import impls
 from impls import _fused_kernel
 
 CACHE_DIR = "/sys/devices/system/cpu/cpu0/cache"
@@ -79,6 +80,14 @@ def numba_threading_layer() -> str:
         return numba.threading_layer()
     except ValueError:  # raised until a parallel function has run in this process
         return f"not started (configured: {numba.config.THREADING_LAYER})"
+
+
+def implementations_info() -> dict:
+    """What each registered implementation is (the ``vecbench.implementations`` dict): its
+    description, family, whether it compiles on first call, and notes on how it computes."""
+    return {name: {"description": impl.description, "family": impl.family, "jit": impl.jit,
+                   "note": impl.note, "accuracy_note": impl.accuracy_note}
+            for name, impl in impls.IMPLEMENTATIONS.items()}
 
 
 def machine_info() -> dict:

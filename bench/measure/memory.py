@@ -41,9 +41,12 @@ def problem_bytes(m: int, n_x: int, dtype: str) -> int:
     return data_bytes(m, n_x, dtype) + TEMPORARIES_PER_SAMPLE * 8 * m
 
 
-def impl_extra_bytes(family: str, m: int, n_x: int) -> int:
-    """Extra bytes an implementation of ``family`` needs on top of the problem."""
-    return PYTHON_BYTES_PER_ELEMENT * m * (n_x + 1) if family == "python" else 0
+def impl_extra_bytes(impl, m: int, n_x: int, dtype: str) -> int:
+    """Extra bytes the implementation ``impl`` (an ``impls.Implementation``) needs on top of the
+    problem: the pure-Python family's lists, a peer's copy of X in its own form."""
+    if impl.family == "python":
+        return PYTHON_BYTES_PER_ELEMENT * m * (n_x + 1)
+    return int(impl.prepare_copies * data_bytes(m, n_x, dtype))
 
 
 def refusal(what: str, needed: int, available: int | None = None) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import time
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -32,6 +32,18 @@ def kernel_args(m: int, n_x: int, dtype: str, order: str) -> tuple:
     """Validated ``(w, b, X, Y)`` of :func:`impls.make_problem` (validated once, not per call)."""
     X, Y, w, b = impls.make_problem(m, n_x, dtype=np.dtype(dtype), order=order)
     return impls.validate_inputs(w, b, X, Y)
+
+
+def prepared_call(prepare, args: tuple) -> tuple[float, Callable, tuple]:
+    """Prepare a problem once for many steps (see :class:`impls.Prepared`).
+
+    ``args`` are validated ``(w, b, X, Y)``; returns the seconds the preparation took, the step
+    and its arguments ``(w, b, *prepared data)``, so that ``step(*arguments)`` is one timed step.
+    """
+    w, b, X, Y = args
+    start = time.perf_counter()
+    run, data = prepare(X, Y)
+    return time.perf_counter() - start, run, (w, b, *data)
 
 
 def describe_error(exc: BaseException) -> str:

@@ -23,6 +23,7 @@ nothing about the real targets).
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import sys
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from bench.measure.bandwidth import floor_fields, measure_read_bandwidth, read_o
 from bench.measure.compile_cache import check_compile_cache
 from bench.measure.machine import last_level_cache_bytes, machine_info
 from bench.measure.timing import Step, interleaved_times, mismatch, timed_call
-from bench.measure.problems import describe_error, kernel_args
+from bench.measure.problems import describe_error, kernel_args, prepared_call
 from bench.results.writing import RESULTS_DIR, now_iso, write_json_atomically
 from bench.measure.threads import limited_threads
 from bench.cli import positive_int
@@ -53,6 +54,8 @@ QUICK_ROUNDS = 3
 #: this per call is not timed: it cannot be the fastest, and 7 rounds of it would take minutes.
 MAX_CALL_S = 1.0
 PROBE_M = 1000
+#: A preparation this long is printed beside the step's time (shorter ones are only recorded).
+PREPARE_SHOWN_S = 1e-3
 #: A probe that takes longer than this is not grown further: its extrapolation is trusted.
 PROBE_BUDGET_S = 0.3
 
@@ -94,7 +97,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 # Measuring one point
 
 
-def _predicted_call_s(kernel, m: int, n_x: int, order: str) -> float:
+def _predicted_call_s(prepare, m: int, n_x: int, order: str) -> float:
     """Seconds per call at ``m`` samples, extrapolated linearly from a smaller probe problem.
 
     The probe starts at PROBE_M samples and grows 10× while the extrapolation says "too slow"
@@ -103,10 +106,10 @@ def _predicted_call_s(kernel, m: int, n_x: int, order: str) -> float:
     """
     probe_m = min(m, PROBE_M)
     while True:
-        args = kernel_args(probe_m, n_x, DTYPE, order)
-        kernel(*args)  # compiles a JIT kernel, so the next calls are the steady ones
+        _, step, args = prepared_call(prepare, kernel_args(probe_m, n_x, DTYPE, order))
+        step(*args)  # compiles a JIT kernel, so the next calls are the steady ones
         # why: the best of 3, so that one call delayed by another process does not skip a kernel
-        seconds = min(timed_call(kernel, args)[0] for _ in range(3))
+        seconds = min(timed_call(step, args)[0] for _ in range(3))
         predicted = seconds * m / probe_m
         if predicted <= MAX_CALL_S or probe_m == m or seconds * 10 > PROBE_BUDGET_S:
             return predicted
@@ -114,16 +117,20 @@ def _predicted_call_s(kernel, m: int, n_x: int, order: str) -> float:
 
 
 def _checked_kernels(args: tuple, point: TargetPoint, order: str) -> tuple[dict, dict]:
-    """Implementations to time (name → kernel) and the entries of those that will not be timed."""
+    """Implementations to time (name → a step with its problem prepared, called with no
+    arguments) and the entries of those that will not be timed; ``prepare_s`` per name."""
     reference = Step.of(impls.IMPLEMENTATIONS[REFERENCE].kernel(*args))
-    to_time, entries = {}, {}
+    to_time, entries, prepare_s = {}, {}, {}
     for name, impl in impls.IMPLEMENTATIONS.items():
         try:
-            predicted = _predicted_call_s(impl.kernel, point.m, point.n_x, order)
+            predicted = _predicted_call_s(impl.prepare, point.m, point.n_x, order)
             if predicted > MAX_CALL_S:
                 entries[name] = {"status": "skipped-slow", "predicted_s": predicted}
                 continue
-            first_s, output = timed_call(impl.kernel, args)
+            # why: prepared once, outside the timing (JAX's arrays on its device, tensors),
+            # and checked through the very step that is timed
+            prepare_s[name], step, step_args = prepared_call(impl.prepare, args)
+            first_s, output = timed_call(step, step_args)
         except Exception as exc:  # a failing implementation is reported, not fatal
             entries[name] = {"status": "failed", "error": describe_error(exc)}
             continue
@@ -133,8 +140,8 @@ def _checked_kernels(args: tuple, point: TargetPoint, order: str) -> tuple[dict,
         elif first_s > 3 * MAX_CALL_S:
             entries[name] = {"status": "skipped-slow", "first_call_s": first_s}
         else:
-            to_time[name] = impl.kernel
-    return to_time, entries
+            to_time[name] = functools.partial(step, *step_args)
+    return to_time, entries, prepare_s
 
 
 def _checks(point: TargetPoint, entries: dict, floor: dict) -> tuple[str | None, list[dict]]:
@@ -200,20 +207,21 @@ def measure_point(point: TargetPoint, order: str, rounds: int, bandwidth: dict, 
     args = kernel_args(point.m, point.n_x, DTYPE, order)
     X, Y = args[2], args[3]
     floor = floor_fields(X.nbytes + Y.nbytes, None, bandwidth, threads)
-    kernels, entries = _checked_kernels(args, point, order)
+    kernels, entries, prepare_s = _checked_kernels(args, point, order)
     # why: the machine's bandwidth drifts by tens of percent within minutes here (other tenants
     # of the host), so the run-start probe's floor is echoed by a read of this very X and Y,
     # timed in the same rounds as the implementations; fraction_of_read_once compares like
     # with like (also when X and Y fit in the cache).
     read_args = (X, Y)
     read_once(*read_args)  # compiled or loaded from cache outside the timed rounds
-    times = interleaved_times({**kernels, READ_ONCE: lambda *_: read_once(*read_args)}, args, rounds)
+    times = interleaved_times({**kernels, READ_ONCE: lambda: read_once(*read_args)}, (), rounds)
     read_seconds = times.pop(READ_ONCE)
     read_median = statistics.median(read_seconds)
     read = {"median_s": read_median, "times_s": read_seconds, "achieved_GBps": floor["bytes"] / read_median / 1e9}
     for name, seconds in times.items():
         median = statistics.median(seconds)
         entries[name] = {"status": "measured", "median_s": median, "times_s": seconds,
+                         "prepare_s": prepare_s[name],
                          **floor_fields(floor["bytes"], median, bandwidth, threads),
                          "fraction_of_read_once": read_median / median}
     fastest, checks = _checks(point, entries, floor)
@@ -265,7 +273,9 @@ def point_lines(result: dict) -> list[str]:
             lines.append(f"    {name:<20} {format_seconds(entry['median_s']):>10}  "
                          f"{format_fraction(entry['fraction_of_floor']):>5} of floor  "
                          f"{entry['achieved_GBps']:6.2f} GB/s  "
-                         f"{format_fraction(entry['fraction_of_read_once']):>5} of read once")
+                         f"{format_fraction(entry['fraction_of_read_once']):>5} of read once"
+                         + (f"  (prepared once in {format_seconds(entry['prepare_s'])})"
+                            if entry.get("prepare_s", 0) >= PREPARE_SHOWN_S else ""))
         else:
             reason = entry.get("error") or f"~{format_seconds(entry.get('predicted_s') or entry.get('first_call_s'))}/call"
             lines.append(f"    {name:<20} {entry['status']}: {reason}")

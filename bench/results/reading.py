@@ -39,6 +39,7 @@ class PointRecord:
     prediction_basis: str | None = None
     error: str | None = None  # failed only
     compile_s: float | None = None  # JIT implementations: first call minus median
+    prepare_s: float | None = None  # moving the problem into the implementation's form, once
     bytes: int | None = None  # bytes of X and Y read once
     floor_s: float | None = None  # bytes / memory bandwidth
     fraction_of_floor: float | None = None  # floor_s / median_s
@@ -130,6 +131,7 @@ class Results:
     complete: bool
     threads: int | None
     machine: dict[str, Any]
+    implementations: dict[str, dict]  # name → description, family, note (empty in older files)
     bandwidth: Bandwidth | None
     points: tuple[PointRecord, ...]
 
@@ -267,6 +269,7 @@ def _point(path: Path, entry: Any, index: int) -> PointRecord:
         order=info.choice("order", ORDERS),
         status=status,
         compile_s=info.number("compile_s"),
+        prepare_s=info.number("prepare_s"),
         bytes=info.integer("bytes", required=False, minimum=0),
         floor_s=info.number("floor_s"),
         fraction_of_floor=info.number("fraction_of_floor"),
@@ -302,6 +305,14 @@ def _bandwidth(section: _Reader) -> Bandwidth | None:
     )
 
 
+def _implementations(value: Any) -> dict[str, dict]:
+    """The ``implementations`` section, keeping only well-formed entries (optional: older files
+    have none)."""
+    if not isinstance(value, dict):
+        return {}
+    return {name: info for name, info in value.items() if isinstance(name, str) and isinstance(info, dict)}
+
+
 def load_results(path: str | Path) -> Results:
     """Read and validate ``path``; raise :class:`ResultsError` (one line) if it is not usable."""
     path = Path(path)
@@ -333,6 +344,7 @@ def load_results(path: str | Path) -> Results:
         complete=complete if isinstance(complete, bool) else False,
         threads=section.integer("threads", required=False),
         machine=machine if isinstance(machine, dict) else {},
+        implementations=_implementations(section.obj.get("implementations")),
         bandwidth=_bandwidth(section),
         points=points,
     )

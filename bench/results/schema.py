@@ -80,11 +80,13 @@ def entry_status(entry: dict) -> str:
 
 def run_section(*, preset: str, command: str, started: str, threads: int, settings: dict,
                 machine: dict | None = None, bandwidth: dict | None = None,
+                implementations: dict | None = None,
                 finished: str | None = None, complete: bool = False) -> dict:
     """The ``vecbench`` section: the run's preset, command line, times, machine and settings.
 
-    ``settings`` is what ``--resume`` needs to continue the run (its grid, budget and timing).
+    ``settings`` is what ``--resume`` needs to continue the run (its grid, budget and timing);
+    ``implementations`` says what each implementation is (description, family, notes).
     """
     return {"schema": SCHEMA_VERSION, "preset": preset, "command": command, "started": started,
             "finished": finished, "complete": complete, "threads": threads, "machine": machine,
-            "bandwidth": bandwidth, "settings": settings}
+            "bandwidth": bandwidth, "implementations": implementations, "settings": settings}

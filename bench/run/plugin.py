@@ -21,9 +21,9 @@ from bench.measure.bandwidth import measure_read_bandwidth as measure_bandwidth
 from bench.run.budget import FREE_ELEMENTS, PROBE_ELEMENTS, Prediction, Predictor
 from bench.results.schema import BASELINE, MEASURED, POINT_FIELDS, Point, entry_key, entry_status
 from bench.run.grid import registered_impls
-from bench.measure.machine import machine_info
+from bench.measure.machine import implementations_info, machine_info
 from bench.measure.timing import MIN_ROUNDS, estimate_call_s, mismatch, time_kernel, timed_call
-from bench.measure.problems import ProblemCache, describe_error, kernel_args
+from bench.measure.problems import ProblemCache, describe_error, kernel_args, prepared_call
 from bench.results.units import format_seconds
 from bench.results.schema import run_section
 from bench.results.writing import now_iso
@@ -55,6 +55,7 @@ class VecbenchPlugin:
         self.started = now_iso()
         self.created = time.perf_counter()
         self.machine: dict | None = None
+        self.implementations: dict | None = None
         self.done_keys = {entry_key(entry) for entry in done}
         self.points = [p for p in settings.grid.points() if p.key not in self.done_keys]
         self.generated: list[Point] = []
@@ -100,6 +101,7 @@ class VecbenchPlugin:
             self.bandwidth = measure_bandwidth(self.settings.threads)
         self._session.enter_context(limited_threads(self.settings.threads))
         self.machine = machine_info()  # why: after the bandwidth's parallel sum, Numba knows its layer
+        self.implementations = implementations_info()
         if self.recorder:
             self.recorder.start(self)
 
@@ -108,7 +110,7 @@ class VecbenchPlugin:
         settings = self.settings
         return run_section(preset=settings.preset, command=self.command, started=self.started,
                            threads=settings.threads, settings=settings.as_dict(), machine=self.machine,
-                           bandwidth=self.bandwidth, finished=now_iso() if complete else None,
+                           bandwidth=self.bandwidth, implementations=self.implementations, finished=now_iso() if complete else None,
                            complete=complete)
 
     def unbenchmarked(self) -> list[str]:
@@ -131,31 +133,39 @@ class VecbenchPlugin:
                         f" > budget {format_seconds(self.settings.budget_s)}")
         if point.data_key != self.problems.key:
             self.problems.clear()  # why: free the previous size before checking what fits
-        error = self._memory_refusal(point, impl.family)
+        error = self._memory_refusal(point, impl)
         if not error:
             problem = self.problems.get(point)
             error = problem.error
+        prepare_s = None
+        if not error:
+            # why: prepared once, outside the timing, and checked through the very step timed
+            try:
+                prepare_s, step, step_args = prepared_call(impl.prepare, problem.args)
+            except Exception as exc:  # out of memory on the device, a library that cannot compile
+                error = f"preparing the data {describe_error(exc)}"
         if not error:
             try:
-                first_s, result = timed_call(impl.kernel, problem.args)
+                first_s, result = timed_call(step, step_args)
                 error = mismatch(result, problem.reference, point.dtype, impl.float64_rtol)
             except Exception as exc:
                 error = describe_error(exc)
         if error:
-            self._record(benchmark, point, "failed", error=error)
+            step_args = None  # why: free a failed preparation's copy before the next point
+            self._record(benchmark, point, "failed", error=error, prepare_s=prepare_s)
             pytest.fail(f"{point.id}: {error}", pytrace=False)
         if benchmark.disabled:  # --benchmark-disable: a correctness run, nothing timed
             return
         limit_new_pools(self.settings.threads)  # why: the first call may have loaded a BLAS
-        median = time_kernel(benchmark, impl.kernel, problem.args, self.settings.timing_s)
+        median = time_kernel(benchmark, step, step_args, self.settings.timing_s)
         self._remember(point, median)
         compile_s = max(0.0, first_s - median) if impl.jit else None
-        self.compile_total_s += compile_s or 0.0
-        self._record(benchmark, point, "measured", median=median, compile_s=compile_s)
+        self.compile_total_s += (compile_s or 0.0) + prepare_s
+        self._record(benchmark, point, "measured", median=median, compile_s=compile_s, prepare_s=prepare_s)
 
-    def _memory_refusal(self, point: Point, family: str) -> str | None:
+    def _memory_refusal(self, point: Point, impl) -> str | None:
         """Why this point would not fit in the memory available now (None if it fits)."""
-        needed = memory.impl_extra_bytes(family, point.m, point.n_x)
+        needed = memory.impl_extra_bytes(impl, point.m, point.n_x, point.dtype)
         if point.data_key != self.problems.key:  # why: else the problem is already allocated
             needed += memory.problem_bytes(point.m, point.n_x, point.dtype)
         return memory.refusal(f"{point.impl} at m={point.m}, n_x={point.n_x}", needed)
@@ -172,22 +182,22 @@ class VecbenchPlugin:
     def _probe(self, point: Point) -> None:
         """Time single calls at small sizes of the same n_x: a basis for a large first point."""
         sizes = {max(1, elements // point.n_x) for elements in PROBE_ELEMENTS}
-        kernel = impls.IMPLEMENTATIONS[point.impl].kernel
+        prepare = impls.IMPLEMENTATIONS[point.impl].prepare
         for m in sorted(size for size in sizes if size < point.m):
             try:
-                args = kernel_args(m, point.n_x, point.dtype, point.order)
-                kernel(*args)  # why: a JIT kernel compiles here, not inside the probe's timing
+                _, step, args = prepared_call(prepare, kernel_args(m, point.n_x, point.dtype, point.order))
+                step(*args)  # why: a JIT kernel compiles here, not inside the probe's timing
                 self.predictor.add(Point(point.impl, m, point.n_x, point.dtype, point.order),
-                                   estimate_call_s(kernel, args), probe=True)
+                                   estimate_call_s(step, args), probe=True)
             except Exception:  # the point's own check reports what is wrong with the kernel
                 return
 
     def _record(self, benchmark, point: Point, status: str, *, median: float | None = None,
-                compile_s: float | None = None, prediction: Prediction | None = None,
-                error: str | None = None) -> None:
+                compile_s: float | None = None, prepare_s: float | None = None,
+                prediction: Prediction | None = None, error: str | None = None) -> None:
         benchmark.extra_info.update(
             impl=point.impl, m=point.m, n_x=point.n_x, dtype=point.dtype, order=point.order,
-            threads=self.settings.threads, compile_s=compile_s, status=status,
+            threads=self.settings.threads, compile_s=compile_s, prepare_s=prepare_s, status=status,
             predicted_s=prediction.seconds if prediction else None,
             prediction_basis=prediction.basis if prediction else None, error=error,
             **floor_fields(point, median, self.bandwidth, self.settings.threads),

@@ -48,7 +48,8 @@ class RunRecorder:
         self.started = time.perf_counter()
 
     def start(self, plugin: VecbenchPlugin) -> None:
-        self.results.vecbench.update(machine=plugin.machine, bandwidth=plugin.bandwidth)
+        self.results.vecbench.update(machine=plugin.machine, bandwidth=plugin.bandwidth,
+                                     implementations=plugin.implementations)
         self.started = time.perf_counter()
 
     def point(self, plugin: VecbenchPlugin, point: Point, entry: dict) -> None:

@@ -11,19 +11,22 @@ import importlib.util
 import os
 from types import ModuleType
 
-from impls.peers import jax_jit, sklearn_loss, torch_cpu
+from impls.peers import jax_jit, sklearn_loss, torch_compile, torch_cpu
 
 #: Registry names and modules, in registry order.
 PEERS: tuple[tuple[str, ModuleType], ...] = (
     ("sklearn-loss", sklearn_loss),
     ("torch-cpu", torch_cpu),
+    ("torch-compile", torch_compile),
     ("jax-jit", jax_jit),
 )
 
 
 def is_installed(module: ModuleType) -> bool:
-    """True when every library the peer ``module`` needs (``module.LIBRARIES``) can be found."""
-    return all(importlib.util.find_spec(name) is not None for name in module.LIBRARIES)
+    """True when every library the peer ``module`` needs (``module.LIBRARIES``) can be found and
+    the peer can run here (``module.usable()``: torch.compile needs a C++ compiler). Cheap: no
+    library is imported."""
+    return all(importlib.util.find_spec(name) is not None for name in module.LIBRARIES) and module.usable()
 
 
 def available() -> list[tuple[str, ModuleType]]:

@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 
-from impls.model import validated
+from impls.model import Prepared, validated_prepared
 
 DESCRIPTION = "scikit-learn's LinearModelLoss(HalfBinomialLoss).loss_gradient: BLAS + Cython/OpenMP"
 LIBRARIES = ("sklearn",)
@@ -25,6 +25,8 @@ ACCURACY = {
     "accuracy_note": "scikit-learn approximates log1p(exp(-x)) by exp(-x) for 18 < x <= 33.3: "
     "cost relative error up to ~7.6e-9",
 }
+PREPARE_COPIES = 1.0  # a C-order X is copied once into scikit-learn's layout (see prepare)
+NOTE = ""
 
 
 @functools.cache
@@ -36,15 +38,30 @@ def _sklearn():
     return LinearModelLoss(base_loss=HalfBinomialLoss(), fit_intercept=True), _openmp_effective_n_threads
 
 
+def usable() -> bool:
+    return True
+
+
 def set_threads(threads: int) -> str:
     return "follows threadpoolctl's BLAS and OpenMP limits (n_threads = OpenMP's effective count)"
 
 
-@validated
-def propagate(w, b, X, Y):
-    """One step; X (n_x, m) is given to scikit-learn as the (m, n_x) view ``X.T`` (no copy)."""
+def _run(w, b, features, labels):
+    """One step on ``features (m, n_x)`` C-contiguous and ``labels (m,)``, as fit() holds them."""
     loss_model, openmp_threads = _sklearn()
-    coef = np.append(w[:, 0], np.asarray(b, dtype=X.dtype))  # [w; b], scikit-learn's layout
-    labels = np.ascontiguousarray(Y[0])  # scikit-learn wants a contiguous y
-    cost, gradient = loss_model.loss_gradient(coef, X.T, labels, n_threads=openmp_threads())
+    coef = np.append(w[:, 0], np.asarray(b, dtype=features.dtype))  # [w; b], scikit-learn's layout
+    cost, gradient = loss_model.loss_gradient(coef, features, labels, n_threads=openmp_threads())
     return gradient[:-1], gradient[-1], cost
+
+
+def prepare(X, Y) -> Prepared:
+    """X (n_x, m) as scikit-learn's (m, n_x) C-contiguous array, Y as a contiguous (m,) vector.
+
+    why a copy for C-order X: ``LogisticRegression.fit`` validates X with ``order="C"``, so its
+    solver steps on a C-contiguous (samples, features) array; that is X.T of an F-order X (a
+    view, no copy) and a copy of a C-order one, made once per fit, as here.
+    """
+    return Prepared(_run, (np.ascontiguousarray(X.T), np.ascontiguousarray(Y[0])))
+
+
+propagate = validated_prepared(prepare)

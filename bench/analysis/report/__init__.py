@@ -16,10 +16,11 @@ from pathlib import Path
 from bench.analysis import costmodel
 from bench.analysis.command_line import results_parser
 from bench.analysis.report.limits import bandwidth_section, limit_sentence, skipped_and_failed_section
-from bench.analysis.report.machine import header, machine_section
+from bench.analysis.report.machine import header, implementations_section, machine_section
 from bench.analysis.report.markdown import charts_section, table
 from bench.analysis.report.speed import (
     compile_section,
+    preparation_section,
     cost_model_section,
     crossover_section,
     headline,
@@ -51,6 +52,7 @@ def layout_sections(results: Results, grid: ResultGrid, charts, charts_rel: str)
         crossover_section(grid, models),
         compile_section(grid),
         embed("compile_payback"),
+        preparation_section(grid),
         bandwidth_section(results, grid),
         embed("roofline"),
         skipped_and_failed_section(grid),
@@ -62,7 +64,8 @@ def render_report(results: Results, charts, skipped_charts, charts_rel: str) -> 
     """The whole REPORT.md text; ``charts_rel`` is the charts folder relative to the report."""
     grids = results.grids()
     lead = charts_section(charts, ("speedup_vs_python_loops",), grids[0].label, charts_rel)
-    parts = [header(results), "## Headline", headline(grids[0]), lead, machine_section(results)]
+    parts = [header(results), "## Headline", headline(grids[0]), lead, machine_section(results),
+             implementations_section(results)]
     parts += [layout_sections(results, grid, charts, charts_rel) for grid in grids]
     if skipped_charts:
         rows = [[s.key, s.layout, s.reason] for s in skipped_charts]

@@ -97,3 +97,16 @@ def machine_section(results: Results) -> str:
         ),
     ]
     return "## Machine and run\n\n" + table(["", ""], rows, "ll")
+
+
+def implementations_section(results: Results) -> str:
+    """What each implementation in the file is, and what to know about how it computes."""
+    described = results.implementations
+    if not described:
+        return ""
+    rows = []
+    for name in results.impls:
+        info = described.get(name, {})
+        notes = " ".join(text for text in (info.get("note"), info.get("accuracy_note")) if text)
+        rows.append([f"`{name}`", str(info.get("description", "not recorded")), notes or "—"])
+    return "## Implementations\n\n" + table(["implementation", "what it is", "notes"], rows, "lll")

@@ -8,6 +8,9 @@ from bench.results.reading import ResultGrid
 from bench.results.schema import BASELINE, REFERENCE
 from bench.results.units import format_number, format_ratio, format_seconds, format_size
 
+PREPARE_SHOWN = 0.05  # of one step: a preparation shorter than this (and than 1 ms) is not shown
+PREPARE_SHOWN_S = 1e-3
+
 
 def _lower_median(values: list[tuple[float, ...]]) -> tuple[float, ...]:
     """The median element (lower one for an even count), so it is an actual measured point."""
@@ -161,4 +164,36 @@ def compile_section(grid: ResultGrid) -> str:
         f"call that compiled); it is repaid after `compile / (t({baseline}) − t(JIT))` calls, "
         f"shown at m = {m_top:,}.\n\n"
         + table(["implementation", "compile time", *(f"calls, n_x = {n:,}" for n in grid.nxs)], rows)
+    )
+
+
+def preparation_section(grid: ResultGrid) -> str:
+    """What moving the data into an implementation's own form costs, once per problem.
+
+    Shown for the implementations whose preparation at the largest m is at least PREPARE_SHOWN
+    of one step (or PREPARE_SHOWN_S), with the number of steps it is worth."""
+    m_top = max(grid.ms)
+    rows, sentences = [], []
+    for impl in grid.impls:
+        points = [grid.point(impl, m_top, n_x) for n_x in grid.nxs]
+        measured = [p for p in points if p is not None and p.measured and p.prepare_s is not None]
+        if not any(p.prepare_s >= min(PREPARE_SHOWN_S, PREPARE_SHOWN * p.median_s) for p in measured):
+            continue
+        cells = {p.n_x: f"{format_seconds(p.prepare_s)} ({format_number(p.prepare_s / p.median_s)} steps)"
+                 for p in measured}
+        rows.append([impl, *(cells.get(n_x, "—") for n_x in grid.nxs)])
+        largest = measured[-1]
+        sentences.append(f"moving the data into {impl} costs {format_seconds(largest.prepare_s)} once "
+                         f"at {format_size(largest.m, largest.n_x)}")
+    if not rows:
+        return ""
+    return (
+        "### Paid once: preparing the data\n\n"
+        "Each implementation steps on data held in its own form (tensors, device arrays, a copy "
+        "in its library's layout), made once per problem, as its users' training loops do; that "
+        "time is measured apart and never counted in the step's median: "
+        f"{'; '.join(sentences)}. The table gives it at m = {m_top:,}, with how many steps of "
+        "the implementation it is worth; implementations whose preparation is negligible (no "
+        "copy) are left out.\n\n"
+        + table(["implementation", *(f"n_x = {n:,}" for n in grid.nxs)], rows)
     )
