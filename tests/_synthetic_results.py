@@ -21,6 +21,7 @@ class SyntheticImpl:
     per_element_s: float  # b
     per_sample_s: float = 0.0  # c
     compile_s: float | None = None  # set for JIT implementations
+    prepare_per_element_s: float = 0.0  # preparing the data (a copy into a library's form), once
 
     def time(self, m: int, n_x: int) -> float:
         return self.overhead_s + self.per_sample_s * m + self.per_element_s * m * n_x
@@ -33,7 +34,7 @@ SMALL_IMPLS = (
     SyntheticImpl("numpy-vectorized", 2e-6, 1e-9, per_sample_s=4e-9),
     SyntheticImpl("numba-loops", 5e-7, 5e-10, per_sample_s=6e-9, compile_s=0.4),
     SyntheticImpl("numba-fused", 1e-6, 6e-10, per_sample_s=2e-9, compile_s=0.9),
-    SyntheticImpl("torch-cpu", 30e-6, 5e-10),
+    SyntheticImpl("torch-cpu", 30e-6, 5e-10, prepare_per_element_s=2e-9),
 )
 SMALL_MS = (10, 100, 1000, 10000)
 SMALL_NXS = (1, 10, 100)
@@ -91,6 +92,7 @@ def _entry(impl: SyntheticImpl, m: int, n_x: int, dtype: str, order: str, first:
             "order": order,
             "threads": 2,
             "compile_s": (impl.compile_s if first else 1e-4) if impl.compile_s else None,
+            "prepare_s": impl.prepare_per_element_s * m * n_x,
             "status": "measured",
             "predicted_s": None,
             "prediction_basis": None,

@@ -274,3 +274,27 @@ def test_jit_compile_time_and_calls_to_repay_it(written):
     )
     # numba-loops is slower than numpy-vectorized at m = 10,000, n_x = 1: compiling never pays back
     assert _row(section, "numba-loops", "400 ms", "never (not faster)")
+
+
+def test_preparation_paid_once_is_shown_apart_where_it_matters(written):
+    """torch-cpu's synthetic copy (2 ns per element) is reported with the steps it is worth; the
+    implementations that prepare nothing are left out of the table."""
+    text = written[2]
+    assert "### Paid once: preparing the data" in text
+    assert "moving the data into torch-cpu costs 2 ms once at m=10,000, n_x=100" in text
+    section = text.split("### Paid once: preparing the data")[1].split("###")[0]
+    row = _row(section, "torch-cpu")
+    assert "20 µs" in row and "200 µs" in row and "2 ms" in row
+    assert "| numpy-vectorized |" not in section
+
+
+def test_implementation_notes_are_shown(tmp_path):
+    data = build_results()
+    data["vecbench"]["implementations"] = {
+        "torch-cpu": {"description": "PyTorch, eager", "family": "peer", "note": "float32 stays float32",
+                      "accuracy_note": ""}}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data))
+    text = report.render_report(load_results(path), [], [], "charts")
+    assert "## Implementations" in text
+    assert "| `torch-cpu` | PyTorch, eager | float32 stays float32 |" in text
