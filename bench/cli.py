@@ -1,7 +1,8 @@
 """``vecbench SUBCOMMAND`` (also ``python -m bench SUBCOMMAND``): dispatch to each module's ``main``.
 
 Also the command-line vocabulary every subcommand shares: a parser whose usage errors are one
-line and exit status 2, and the parsing of sizes and counts. This module imports no stage of
+line and exit status 2, the parsing of sizes and counts, and how a long command shows its
+progress. This module imports no stage of
 ``bench`` at import time (subcommands are imported by name when they run), so every stage may
 import it.
 """
@@ -102,6 +103,57 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
     return value
+
+
+class Progress:
+    """How a long command shows its progress: a bar on a terminal, one line per unit otherwise.
+
+    The bar (tqdm) names what just finished and what is left (the command's own estimate of the
+    time left, not tqdm's average rate); texts marked ``keep`` (failures, result tables) are
+    printed above it, so they do not scroll away. With ``plain`` (``--plain``, or output that is
+    not a terminal: a file, a pipe, a notebook) every unit prints its text.
+    """
+
+    def __init__(self, total: int, done: int = 0, *, plain: bool | None = None, stream=None) -> None:
+        self.stream = stream or sys.stdout
+        self.plain = plain if plain is not None else not _is_terminal(self.stream)
+        self.bar = None
+        if not self.plain:
+            from tqdm import tqdm  # why: only a terminal run pays its import
+
+            self.bar = tqdm(total=total, initial=done, file=self.stream, dynamic_ncols=True,
+                            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt}{postfix}", leave=True)
+
+    def advance(self, description: str, status: str, text: str, *, keep: bool = False) -> None:
+        """One unit done: ``text`` printed in plain mode (and above the bar when ``keep``);
+        on the bar, ``description`` names what finished and ``status`` what is left."""
+        if self.bar is None:
+            print(text, file=self.stream, flush=True)
+            return
+        if keep:
+            self.bar.write(text, file=self.stream)
+        self.bar.set_description_str(description, refresh=False)
+        self.bar.set_postfix_str(status, refresh=False)
+        self.bar.update(1)
+
+    def write(self, text: str) -> None:
+        """A message that is not a point (an error), above the bar if there is one."""
+        if self.bar is None:
+            print(text, file=self.stream, flush=True)
+        else:
+            self.bar.write(text, file=self.stream)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 if __name__ == "__main__":

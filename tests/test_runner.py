@@ -7,6 +7,7 @@ so the file takes a few seconds. Nothing here asserts on a measured time.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 
 import numpy as np
@@ -17,6 +18,7 @@ from bench.measure import memory
 from bench.run import grid, plugin, runner
 from bench.results.schema import Point
 from bench.results.writing import ResultsFile
+from bench.run.progress import RunProgress
 from bench.run.settings import make_settings
 from impls.model import validated
 from impls.registry import Implementation
@@ -244,3 +246,31 @@ def test_plain_pytest_bench_writes_pytest_benchmark_json_with_our_section(tmp_pa
     vecbench = document["vecbench"]
     assert [e["extra_info"]["m"] for e in vecbench["not_measured"]] == [40, 40]  # predicted, skipped
     assert vecbench["preset"] == "custom" and vecbench["complete"] is True
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def _entry(status: str) -> dict:
+    return {"extra_info": {"status": status, "error": "boom", "predicted_s": None}, "stats": {"median": 1e-3}}
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere():
+    point = Point("numba-loops", 1000, 10)
+    terminal = _Terminal()
+    bar = RunProgress(3, stream=terminal)
+    bar.point(point, _entry("measured"), "LINE measured", 2, 12.0)
+    bar.point(point, _entry("failed"), "LINE FAILED boom", 1, None)
+    bar.close()
+    shown = terminal.getvalue()
+    assert "numba-loops m=1000 n_x=10" in shown and "2/3" in shown and "ETA ~12 s" in shown
+    assert "LINE FAILED boom" in shown and "LINE measured" not in shown  # failures stay visible
+    piped = io.StringIO()
+    lines = RunProgress(3, stream=piped)
+    lines.point(point, _entry("measured"), "LINE measured", 2, 12.0)
+    assert piped.getvalue() == "LINE measured\n"
+    plain = _Terminal()
+    RunProgress(3, stream=plain, plain=True).point(point, _entry("measured"), "LINE measured", 2, None)
+    assert plain.getvalue() == "LINE measured\n"

@@ -37,7 +37,7 @@ from bench.measure.timing import Step, interleaved_times, mismatch, timed_call
 from bench.measure.problems import describe_error, kernel_args, prepared_call
 from bench.results.writing import RESULTS_DIR, now_iso, write_json_atomically
 from bench.measure.threads import limited_threads
-from bench.cli import positive_int
+from bench.cli import Progress, positive_int
 from bench.results.schema import REFERENCE
 from bench.results.units import format_fraction, format_ratio, format_seconds
 from impls import peers
@@ -85,6 +85,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--repeats", type=positive_int, default=None,
                         help=f"interleaved timing rounds per point (default {DEFAULT_ROUNDS}, "
                              f"{QUICK_ROUNDS} with --quick)")
+    parser.add_argument("--plain", action="store_true",
+                        help="no progress bar, even on a terminal (piped output never has one)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
                         help=f"JSON file to write (default {DEFAULT_OUTPUT})")
     args = parser.parse_args(argv)
@@ -313,13 +315,19 @@ def run(args: argparse.Namespace, document: dict) -> None:
         document["bandwidth"] = bandwidth
         print(f"read bandwidth: {bandwidth['single_thread_GBps']:.1f} GB/s on 1 thread, "
               f"{bandwidth['multi_thread_GBps']:.1f} GB/s on {bandwidth['multi_threads']} ({bandwidth['method']})")
-        for point in points:
-            for order in ORDERS:
-                result = measure_point(point, order, args.repeats, bandwidth, threads,
-                                       last_level_cache_bytes(document["machine"]))
-                document["points"].append(result)
-                write_json_atomically(args.output, document)
-                print("\n".join(point_lines(result)), flush=True)
+        progress = Progress(len(points) * len(ORDERS), plain=True if args.plain else None)
+        try:
+            for point in points:
+                for order in ORDERS:
+                    result = measure_point(point, order, args.repeats, bandwidth, threads,
+                                           last_level_cache_bytes(document["machine"]))
+                    document["points"].append(result)
+                    write_json_atomically(args.output, document)
+                    left = len(points) * len(ORDERS) - len(document["points"])
+                    progress.advance(f"m={result['m']:.0e} n_x={result['n_x']} {order}",
+                                     f"{left} points left", "\n".join(point_lines(result)), keep=True)
+        finally:
+            progress.close()
     cache = check_compile_cache(["float64"], fresh=False) if args.quick else check_compile_cache(["float64", "float32"])
     document["compile_cache"] = cache
     print("\n".join(cache_lines(cache)))

@@ -24,7 +24,8 @@ def build_parser() -> OneLineParser:
             "reports/results/latest.json, then charts and report unless --no-report."
         ),
         epilog=(
-            "Each finished point prints one line: implementation, m, n_x, dtype, order, status "
+            "On a terminal a progress bar shows the point just finished, the points left and the "
+            "time left; otherwise (piped, or --plain) each finished point prints one line: implementation, m, n_x, dtype, order, status "
             "(measured / skipped-budget / FAILED), the median time per call, the speedup over "
             "python-loops when it is known, points left and an estimated time left. Every point is "
             "saved as it finishes: after Ctrl-C, --resume continues where the run stopped. "
@@ -42,6 +43,7 @@ def build_parser() -> OneLineParser:
     parser.add_argument("--out", metavar="PATH", help="results file (default: reports/results/run-YYYYmmdd-HHMMSS.json); latest.json and checkpoints/ go beside it")
     parser.add_argument("--resume", nargs="?", const=True, metavar="PATH", help="continue an interrupted run (default: the newest incomplete one in reports/results/) without re-measuring its points")
     parser.add_argument("--no-report", action="store_true", help="do not make the charts and REPORT.md after the run")
+    parser.add_argument("--plain", action="store_true", help="one line per point even on a terminal (default there: a progress bar; elsewhere, as when piped to a file, always lines)")
     return parser
 
 

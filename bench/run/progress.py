@@ -1,8 +1,11 @@
-"""Progress lines printed by ``vecbench run``: one per finished point, with points left and ETA."""
+"""Progress of ``vecbench run``: a bar on a terminal, else one line per finished point, with
+points left and ETA."""
 
 from __future__ import annotations
 
-from bench.results.schema import BASELINE, MEASURED, SKIPPED_BUDGET, Point, entry_status
+
+from bench.cli import Progress
+from bench.results.schema import BASELINE, FAILED, MEASURED, SKIPPED_BUDGET, Point, entry_status
 from bench.results.units import format_duration, format_seconds
 
 
@@ -29,3 +32,14 @@ def point_line(point: Point, entry: dict, speedup: float | None, budget_s: float
         f"{point.dtype} {point.order}  {outcome(entry, budget_s)}  {versus}"
         f"  | {total - done} left{eta}"
     )
+
+
+class RunProgress(Progress):
+    """The progress of ``vecbench run``: one unit per finished point."""
+
+    def point(self, point: Point, entry: dict, line: str, left: int, eta_s: float | None) -> None:
+        """Show one finished point (``line`` is its plain progress line); a failure's line stays
+        visible above the bar."""
+        eta = f", ETA ~{format_duration(eta_s)}" if eta_s is not None else ""
+        self.advance(f"{point.impl} m={point.m} n_x={point.n_x}", f"{left} left{eta}", line,
+                     keep=entry_status(entry) == FAILED)

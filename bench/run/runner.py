@@ -23,7 +23,7 @@ from bench.cli import call_main
 from bench.results.schema import RESULTS_DIR, FAILED, STATUSES, Point, entry_key, entry_status, run_section
 from bench.run.plugin import VecbenchPlugin
 from bench.results.units import format_duration, format_seconds
-from bench.run.progress import point_line
+from bench.run.progress import RunProgress, point_line
 from bench.results.writing import (
     ResultsFile,
     ResumeError,
@@ -42,9 +42,10 @@ INTERRUPTED = 130  # the shell's status for Ctrl-C
 class RunRecorder:
     """Writes each finished point to the results file and prints its progress line."""
 
-    def __init__(self, results: ResultsFile, total: int) -> None:
+    def __init__(self, results: ResultsFile, total: int, progress: RunProgress | None = None) -> None:
         self.results = results
         self.total = total
+        self.progress = progress
         self.started = time.perf_counter()
 
     def start(self, plugin: VecbenchPlugin) -> None:
@@ -58,22 +59,23 @@ class RunRecorder:
         done = len(self.results.entries)
         eta = plugin.seconds_left(elapsed) if done < self.total else None
         line = point_line(point, entry, plugin.speedup(point), plugin.settings.budget_s, done, self.total, eta)
-        print(line, flush=True)
+        self.progress.point(point, entry, line, self.total - done, eta)
 
 
 class ErrorPrinter:
     """Prints failures that are not a recorded point (a collection error, the guard test)."""
 
-    def __init__(self, plugin: VecbenchPlugin) -> None:
+    def __init__(self, plugin: VecbenchPlugin, progress: RunProgress) -> None:
         self.plugin = plugin
+        self.progress = progress
 
     def pytest_runtest_logreport(self, report) -> None:
         if report.failed and report.nodeid not in self.plugin.recorded_nodeids:
-            print(f"ERROR in {report.nodeid}:\n{report.longreprtext}", flush=True)
+            self.progress.write(f"ERROR in {report.nodeid}:\n{report.longreprtext}")
 
     def pytest_collectreport(self, report) -> None:
         if report.failed:
-            print(f"ERROR collecting {report.nodeid}:\n{report.longreprtext}", flush=True)
+            self.progress.write(f"ERROR collecting {report.nodeid}:\n{report.longreprtext}")
 
 
 def open_results(args, command: str) -> tuple[ResultsFile, RunSettings]:
@@ -92,10 +94,10 @@ def open_results(args, command: str) -> tuple[ResultsFile, RunSettings]:
     return ResultsFile(path, new_document(vecbench)), settings
 
 
-def run_pytest(plugin: VecbenchPlugin) -> int:
+def run_pytest(plugin: VecbenchPlugin, progress: RunProgress) -> int:
     args = [str(BENCHMARKS), "-s", "-p", "no:terminal", "-p", "no:cacheprovider", "-o", "addopts=",
             "--benchmark-disable-gc"]  # why: recorded in each entry's options; we disable it too
-    return int(pytest.main(args, plugins=[plugin, ErrorPrinter(plugin)]))
+    return int(pytest.main(args, plugins=[plugin, ErrorPrinter(plugin, progress)]))
 
 
 def make_reports(path: Path) -> int:
@@ -121,16 +123,31 @@ def main(argv: list[str] | None = None) -> int:
         results, settings = open_results(args, command)
     except (ValueError, ResumeError) as exc:
         parser.error(str(exc))
+    try:
+        return measure(results, settings, plain=True if args.plain else None, no_report=args.no_report)
+    except ResumeError as exc:  # another process is writing this results file
+        parser.error(str(exc))
+
+
+def measure(results: ResultsFile, settings: RunSettings, *, plain: bool | None = None,
+            no_report: bool = False) -> int:
+    """Run the points of ``settings`` not yet in ``results``, then finish the file; exit status.
+
+    ``plain``: one line per point (None: a bar on a terminal, lines otherwise). Raises
+    ResumeError if another process is writing the same results file.
+    """
     planned = settings.grid.points()
     recorder = RunRecorder(results, total=len(planned))
     plugin = VecbenchPlugin(settings, done=results.entries, recorder=recorder,
                             bandwidth=results.vecbench.get("bandwidth"), command=results.vecbench["command"])
-    try:
-        with results.locked(), ctrl_c_stops(plugin):
-            announce(plugin, results.path)
-            return finish_run(results, plugin, run_pytest(plugin), args.no_report)
-    except ResumeError as exc:  # another process is writing this results file
-        parser.error(str(exc))
+    with results.locked(), ctrl_c_stops(plugin):
+        announce(plugin, results.path)
+        recorder.progress = RunProgress(len(planned), len(results.entries), plain=plain)
+        try:
+            exit_code = run_pytest(plugin, recorder.progress)
+        finally:
+            recorder.progress.close()
+        return finish_run(results, plugin, exit_code, no_report)
 
 
 @contextmanager
