@@ -17,7 +17,7 @@ from typing import NoReturn
 
 #: subcommand → (module with ``main(argv) -> int``, one-line help)
 SUBCOMMANDS = {
-    "run": ("bench.run.runner", "measure every implementation over a grid of sizes (writes reports/results/)"),
+    "run": ("bench.runner.command", "measure every implementation over a grid of sizes (writes reports/results/)"),
     "plot": ("bench.analysis.charts", "draw the charts from a results file"),
     "report": ("bench.analysis.report", "write REPORT.md from a results file"),
     "targets": ("bench.performance.targets", "check the performance targets as ratios measured in one run"),

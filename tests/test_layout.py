@@ -16,14 +16,14 @@ BENCH = ROOT / "bench"
 IMPLS = ROOT / "impls"
 #: stage → the stages it may import (besides itself, bench.cli and impls)
 ALLOWED = {
-    "run": {"measure", "results", "analysis"},
+    "runner": {"measure", "results", "analysis"},
     "performance": {"measure", "results", "analysis"},
     "analysis": {"results"},
     "measure": {"results"},
     "results": set(),
 }
 #: modules allowed at the top of bench/: entry points, and what they may import
-ENTRY_POINTS = {"__init__": set(), "__main__": {"cli"}, "cli": set(), "conftest": {"run"}}
+ENTRY_POINTS = {"__init__": {"runner", "analysis"}, "__main__": {"cli"}, "cli": set(), "conftest": {"runner"}}
 MAX_LINES = 400
 
 
@@ -53,7 +53,7 @@ def imported_modules(path: Path, package: str | None = None) -> set[str]:
 
 
 def bench_stage(module: str) -> str | None:
-    """``run`` for ``bench.run.plugin``; the top-level module's name for ``bench.cli``."""
+    """``run`` for ``bench.runner.plugin``; the top-level module's name for ``bench.cli``."""
     parts = module.split(".")
     return parts[1] if parts[0] == "bench" and len(parts) > 1 else None
 
@@ -99,7 +99,7 @@ def test_modules_stay_small(path):
 def test_the_checker_sees_an_import_going_back_up(tmp_path):
     """The rule above can fail: a measuring module that imports the run is caught."""
     bad = tmp_path / "bad.py"
-    bad.write_text("def f():\n    from ..run.grid import PRESETS\n")
+    bad.write_text("def f():\n    from ..runner.grid import PRESETS\n")
     imported = imported_modules(bad, package="bench.measure")
-    assert "bench.run.grid" in imported
-    assert {bench_stage(module) for module in imported} - ALLOWED["measure"] - {"measure"} == {"run"}
+    assert "bench.runner.grid" in imported
+    assert {bench_stage(module) for module in imported} - ALLOWED["measure"] - {"measure"} == {"runner"}

@@ -15,11 +15,12 @@ import pytest
 
 import impls
 from bench.measure import memory
-from bench.run import grid, plugin, runner
+from bench.runner import command as runner
+from bench.runner import grid, plugin
 from bench.results.schema import Point
 from bench.results.writing import ResultsFile
-from bench.run.progress import RunProgress
-from bench.run.settings import make_settings
+from bench.runner.progress import RunProgress
+from bench.runner.settings import make_settings
 from impls.model import validated
 from impls.registry import Implementation
 

@@ -13,7 +13,7 @@ import numba
 
 from bench.measure import memory
 from bench.results.schema import DTYPES, ORDERS
-from bench.run.grid import PRESETS, RunGrid, check_choices, check_impls, registered_impls
+from bench.runner.grid import PRESETS, RunGrid, check_choices, check_impls, registered_impls
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,12 @@ def check_budget(budget) -> float:
     if not (isinstance(budget, (int, float)) and math.isfinite(budget) and budget > 0):
         raise ValueError(f"--budget must be a positive number of seconds; got {budget!r}")
     return float(budget)
+
+
+def check_size(name: str, size) -> int:
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValueError(f"{name} must be a positive integer; got {size!r}")
+    return size
 
 
 def check_threads(threads) -> int:
@@ -92,6 +98,9 @@ def make_settings(
     if preset not in PRESETS:
         raise ValueError(f"--preset must be one of {', '.join(PRESETS)}; got {preset!r}")
     base = PRESETS[preset]
+    for name, sizes in (("m", ms), ("n_x", n_xs)):
+        for size in sizes or ():
+            check_size(name, size)
     user_sizes = ms is not None or n_xs is not None
     grid = RunGrid(
         impls=check_impls(impls) if impls else registered_impls(),

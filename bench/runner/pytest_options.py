@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from bench.cli import parse_size
-from bench.run.plugin import VecbenchPlugin
-from bench.run.settings import make_settings
+from bench.runner.plugin import VecbenchPlugin
+from bench.runner.settings import make_settings
 
 
 def pytest_addoption(parser):

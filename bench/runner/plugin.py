@@ -18,16 +18,16 @@ import impls
 from bench.measure import memory
 from bench.measure.bandwidth import floor_fields as bandwidth_floor_fields
 from bench.measure.bandwidth import measure_read_bandwidth as measure_bandwidth
-from bench.run.budget import FREE_ELEMENTS, PROBE_ELEMENTS, Prediction, Predictor
+from bench.runner.budget import FREE_ELEMENTS, PROBE_ELEMENTS, Prediction, Predictor
 from bench.results.schema import BASELINE, MEASURED, POINT_FIELDS, Point, entry_key, entry_status
-from bench.run.grid import registered_impls
+from bench.runner.grid import registered_impls
 from bench.measure.machine import implementations_info, machine_info
 from bench.measure.timing import MIN_ROUNDS, estimate_call_s, mismatch, time_kernel, timed_call
 from bench.measure.problems import ProblemCache, describe_error, kernel_args, prepared_call
 from bench.results.units import format_seconds
 from bench.results.schema import run_section
 from bench.results.writing import now_iso
-from bench.run.settings import RunSettings
+from bench.runner.settings import RunSettings
 from bench.measure.threads import limit_new_pools, limited_threads
 
 POINT_OVERHEAD_S = 0.01  # pytest, JSON rewrite and checkpoint per point (for the ETA)

@@ -1,6 +1,6 @@
 """The run: from a command line or pytest options to measured points in a results file.
 
-Owns ``vecbench run`` (:mod:`.runner`, :mod:`.args`), the run's settings (:mod:`.settings`), the
+Owns ``vecbench run`` (:mod:`.command`, :mod:`.args`) and ``bench.run`` for notebooks (:mod:`.api`), the run's settings (:mod:`.settings`), the
 presets and the grid of points in measuring order (:mod:`.grid`), the pytest plugin that carries a
 run and its one benchmark test (:mod:`.plugin`, :mod:`.test_benchmarks`, :mod:`.pytest_options`),
 the time budget (:mod:`.budget`) and the progress lines (:mod:`.progress`). The top of the

@@ -6,8 +6,8 @@ import argparse
 
 from bench.cli import OneLineParser, size_type
 from bench.results.schema import DTYPES, ORDERS
-from bench.run.grid import PRESETS
-from bench.run.settings import RunSettings, make_settings
+from bench.runner.grid import PRESETS
+from bench.runner.settings import RunSettings, make_settings
 
 GRID_OPTIONS = ("preset", "impl", "m", "n_x", "dtype", "order", "threads", "budget", "out")
 

@@ -1,7 +1,7 @@
 """``vecbench run``: drive pytest-benchmark over the grid, checkpoint every point, then report.
 
 The measuring happens in pytest (bench/test_benchmarks.py, parametrized and run by
-bench.run.plugin); this module turns the command line into settings, opens or resumes the results
+bench.runner.plugin); this module turns the command line into settings, opens or resumes the results
 file, runs pytest with the plugin, prints progress, and finishes the file.
 """
 
@@ -21,9 +21,9 @@ import pytest
 from bench.analysis import charts, report
 from bench.cli import call_main
 from bench.results.schema import RESULTS_DIR, FAILED, STATUSES, Point, entry_key, entry_status, run_section
-from bench.run.plugin import VecbenchPlugin
+from bench.runner.plugin import VecbenchPlugin
 from bench.results.units import format_duration, format_seconds
-from bench.run.progress import RunProgress, point_line
+from bench.runner.progress import RunProgress, point_line
 from bench.results.writing import (
     ResultsFile,
     ResumeError,
@@ -32,8 +32,8 @@ from bench.results.writing import (
     new_document,
     now_iso,
 )
-from bench.run.args import build_parser, check_resume_alone, settings_from
-from bench.run.settings import RunSettings
+from bench.runner.args import build_parser, check_resume_alone, settings_from
+from bench.runner.settings import RunSettings
 
 BENCHMARKS = Path(__file__).with_name("test_benchmarks.py")
 INTERRUPTED = 130  # the shell's status for Ctrl-C
@@ -86,12 +86,18 @@ def open_results(args, command: str) -> tuple[ResultsFile, RunSettings]:
         results = ResultsFile.load(path)
         return results, RunSettings.from_vecbench(results.vecbench)
     settings = settings_from(args)
-    path = Path(args.out) if args.out else default_path()
+    return new_results(settings, args.out, command), settings
+
+
+def new_results(settings: RunSettings, out, command: str) -> ResultsFile:
+    """An empty results file for a new run at ``out`` (default: a new run-*.json in
+    reports/results/). ValueError if ``out`` is not a .json path."""
+    path = Path(out) if out else default_path()
     if path.suffix != ".json":
-        raise ValueError(f"--out must name a .json file; got {args.out!r}")
+        raise ValueError(f"--out must name a .json file; got {str(out)!r}")
     vecbench = run_section(preset=settings.preset, command=command, started=now_iso(),
                            threads=settings.threads, settings=settings.as_dict())
-    return ResultsFile(path, new_document(vecbench)), settings
+    return ResultsFile(path, new_document(vecbench))
 
 
 def run_pytest(plugin: VecbenchPlugin, progress: RunProgress) -> int:

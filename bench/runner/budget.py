@@ -2,7 +2,7 @@
 
 Per (implementation, dtype, order) we fit ``t = a + b·m·n_x`` (or ``t = a + c·m + b·m·n_x``
 once there are ≥ 3 points over ≥ 2 values of n_x), with a, b, c ≥ 0, on relative residuals,
-to the medians measured so far in the run (and to probe calls, see bench.run.plugin). A point whose
+to the medians measured so far in the run (and to probe calls, see bench.runner.plugin). A point whose
 prediction exceeds the per-call budget is skipped and stored with the prediction and its basis.
 """
 

@@ -2,7 +2,7 @@
 
 ``pytest bench/`` runs the quick grid (see ``--vecbench-*`` options in bench/conftest.py) with
 all of pytest-benchmark's options; ``vecbench run`` runs this same file with its own settings.
-The parameters come from :mod:`bench.run.plugin`, which reads ``impls.IMPLEMENTATIONS``: a new
+The parameters come from :mod:`bench.runner.plugin`, which reads ``impls.IMPLEMENTATIONS``: a new
 implementation is benchmarked with no new code.
 """
 
