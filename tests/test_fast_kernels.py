@@ -232,11 +232,22 @@ def test_a_peer_whose_library_is_missing_is_not_available(monkeypatch):
 def test_bandwidth_probe_reports_the_schema_fields():
     result = bandwidth.measure_read_bandwidth(2, array_bytes=8 * 2**20, repeats=2)
     assert set(result) == {"single_thread_GBps", "multi_thread_GBps", "multi_threads", "array_bytes",
-                           "repeats", "method"}
+                           "repeats", "method", "sized_by"}
     assert result["single_thread_GBps"] > 0 and result["multi_thread_GBps"] > 0
     assert result["array_bytes"] == 8 * 2**20 and result["repeats"] == 2
     with pytest.raises(ValueError, match="threads"):
         bandwidth.measure_read_bandwidth(0)
+
+
+@pytest.mark.parametrize("cache, available, expected, says", [
+    (32 * 2**20, 24 * 2**30, 512 * 2**20, "the minimum"),
+    (480 * 2**20, 24 * 2**30, 1920 * 2**20, "4× the 480 MiB last-level cache"),
+    (1536 * 2**20, 8 * 2**30, 4 * 2**30, "capped at 50% of the available memory"),
+    (None, 0, 512 * 2**20, "the minimum"),
+])
+def test_bandwidth_probe_is_four_times_the_last_level_cache_capped_by_memory(cache, available, expected, says):
+    size, basis = bandwidth.probe_bytes(cache, available)
+    assert size == expected and size % 8 == 0 and says in basis
 
 
 def test_read_once_sums_every_element_in_either_memory_order():

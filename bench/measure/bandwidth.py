@@ -14,9 +14,33 @@ import time
 import numba
 import numpy as np
 
-#: 512 MiB of float64: ≥ 10× the L3 of the machines measured (48 MiB Ice Lake, 32 MiB Zen 4), so the sum streams from DRAM.
-ARRAY_BYTES = 512 * 2**20
+from bench.measure.machine import cache_bytes
+from bench.measure.memory import available_bytes
+
+#: The probe's smallest array. why: STREAM's rule is at least 4× the last-level cache, so that
+#: no cache can serve the sum; server CPUs now have L3s of hundreds of MiB (480 MiB on the Xeon
+#: measured here, over 1 GiB on some AMD parts), so the probe is sized from the machine's own.
+MIN_ARRAY_BYTES = 512 * 2**20
+CACHE_MULTIPLE = 4
+#: Never take more than this share of the memory available now for the probe.
+MEMORY_SHARE = 0.5
 REPEATS = 7
+
+
+def probe_bytes(last_level_cache: int | None, available: int) -> tuple[int, str]:
+    """Bytes of the probe's array (a multiple of 8), and how they were chosen.
+
+    ``CACHE_MULTIPLE`` × the last-level cache, at least ``MIN_ARRAY_BYTES``; capped at
+    ``MEMORY_SHARE`` of ``available`` memory (0: unknown, no cap), and then the note says so.
+    """
+    wanted = max(MIN_ARRAY_BYTES, CACHE_MULTIPLE * (last_level_cache or 0))
+    basis = (f"{CACHE_MULTIPLE}× the {last_level_cache / 2**20:g} MiB last-level cache"
+             if last_level_cache and wanted > MIN_ARRAY_BYTES else f"the minimum, {MIN_ARRAY_BYTES // 2**20} MiB")
+    cap = int(MEMORY_SHARE * available) // 8 * 8
+    if available and wanted > cap:
+        return cap, (f"capped at {MEMORY_SHARE:.0%} of the available memory ({cap / 2**20:.0f} MiB) instead of "
+                     f"{basis}: a cache that large may serve part of the sum")
+    return wanted, basis
 
 
 # why: a Numba loop with reassociation allowed vectorises into several independent accumulators
@@ -60,14 +84,19 @@ def _best_seconds(values: np.ndarray, threads: int, repeats: int) -> float:
         numba.set_num_threads(previous)
 
 
-def measure_read_bandwidth(threads: int, *, array_bytes: int = ARRAY_BYTES, repeats: int = REPEATS) -> dict:
+def measure_read_bandwidth(threads: int, *, array_bytes: int | None = None, repeats: int = REPEATS) -> dict:
     """Best-of-``repeats`` read bandwidth (GB/s, 1e9 bytes) of a float64 sum, 1 and ``threads`` threads.
 
-    ``threads`` is capped at Numba's thread pool size. Returns the schema's ``"bandwidth"`` dict.
+    ``threads`` is capped at Numba's thread pool size; ``array_bytes`` defaults to
+    :func:`probe_bytes` of this machine. Returns the schema's ``"bandwidth"`` dict.
     """
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive integer; got {threads!r}")
     threads = min(threads, numba.config.NUMBA_NUM_THREADS)
+    sized_by = "given"
+    if array_bytes is None:
+        caches = cache_bytes()
+        array_bytes, sized_by = probe_bytes(max(caches.values()) if caches else None, available_bytes())
     values = np.ones(array_bytes // 8)  # why: written once, so every page is mapped before timing
     _parallel_sum(values[:1024])  # compile (or load from cache) outside the timed region
     single = _best_seconds(values, 1, repeats)
@@ -78,6 +107,7 @@ def measure_read_bandwidth(threads: int, *, array_bytes: int = ARRAY_BYTES, repe
         "multi_threads": threads,
         "array_bytes": int(values.nbytes),
         "repeats": repeats,
+        "sized_by": sized_by,
         "method": f"best of {repeats} Numba prange sums of a {values.nbytes // 2**20} MiB float64 array",
     }
 
