@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import shutil
+import subprocess
 import json
 
 import numpy as np
@@ -51,7 +53,9 @@ def run(tmp_path, *args) -> tuple[int, dict | None]:
 
 
 def by_key(document) -> dict[tuple, dict]:
-    return {tuple(e["extra_info"][f] for f in EXTRA_FIELDS[:5]): e for e in document["benchmarks"]}
+    """Every recorded point: measured ones in ``benchmarks``, the others in ``vecbench.not_measured``."""
+    entries = [*document["benchmarks"], *document["vecbench"].get("not_measured", [])]
+    return {tuple(e["extra_info"][f] for f in EXTRA_FIELDS[:5]): e for e in entries}
 
 
 def broken_kernel(w, b, X, Y):
@@ -275,3 +279,30 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere():
     plain = _Terminal()
     RunProgress(3, stream=plain, plain=True).point(point, _entry("measured"), "LINE measured", 2, None)
     assert plain.getvalue() == "LINE measured\n"
+
+
+def test_pytest_benchmark_compare_lists_a_vecbench_run_file(tmp_path):
+    """Skipped and failed points go to vecbench.not_measured, where pytest-benchmark does not
+    look, so its own ``compare`` reads the file; vecbench's reader still sees every point."""
+    code, document = run(tmp_path, "--impl", "python-loops", "numpy-vectorized", "--m", "10", "10000",
+                         "--n-x", "100", "--budget", "0.002", "--no-report")
+    assert code == 0
+    statuses = {key: e["extra_info"]["status"] for key, e in by_key(document).items()}
+    assert "skipped-budget" in statuses.values()
+    assert all(entry["stats"] is not None for entry in document["benchmarks"])
+    assert all(len(entry["stats"]["data"]) <= 200 for entry in document["benchmarks"])
+    tool = shutil.which("pytest-benchmark") or pytest.skip("pytest-benchmark's console script is not on PATH")
+    listed = subprocess.run([tool, "compare", str(tmp_path / "run.json")], capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    for entry in document["benchmarks"]:
+        assert entry["name"] in listed.stdout
+    from bench.results.reading import load_results
+
+    assert len(load_results(tmp_path / "run.json").points) == len(statuses)
+
+
+def test_kept_samples_are_sorted_and_capped_with_the_extremes():
+    times = list(np.random.default_rng(0).random(1000))
+    kept = plugin.kept_samples(times)
+    assert len(kept) == 200 and kept == sorted(kept) and kept[0] == min(times) and kept[-1] == max(times)
+    assert plugin.kept_samples([3.0, 1.0]) == [1.0, 3.0]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from bench.results.schema import MEASURED, ORDERS, SCHEMA_VERSION, SKIPPED_BUDGET, STATUSES
+from bench.results.schema import MEASURED, NOT_MEASURED, ORDERS, SCHEMA_VERSION, SKIPPED_BUDGET, STATUSES
 
 
 
@@ -35,6 +35,7 @@ class PointRecord:
     median_s: float | None = None  # measured only, like q1_s / q3_s
     q1_s: float | None = None
     q3_s: float | None = None
+    samples: tuple[float, ...] = ()  # measured: the rounds' times (sorted, at most MAX_SAMPLES); () in older files
     predicted_s: float | None = None  # skipped-budget only: the engine's extrapolation
     prediction_basis: str | None = None
     error: str | None = None  # failed only
@@ -282,6 +283,7 @@ def _point(path: Path, entry: Any, index: int) -> PointRecord:
             median_s=stats.number("median", required=True, positive=True),
             q1_s=stats.number("q1", required=True, positive=True),
             q3_s=stats.number("q3", required=True, positive=True),
+            samples=_samples(stats.obj.get("data")),
         )
     elif status == SKIPPED_BUDGET:
         point.update(
@@ -291,6 +293,14 @@ def _point(path: Path, entry: Any, index: int) -> PointRecord:
     else:
         point.update(error=info.text("error", required=False) or "no message recorded")
     return PointRecord(**point)
+
+
+def _samples(data: Any) -> tuple[float, ...]:
+    """A measured point's round times, when the file keeps them (all finite positive numbers)."""
+    if not isinstance(data, list):
+        return ()
+    ok = all(isinstance(t, (int, float)) and not isinstance(t, bool) and math.isfinite(t) and t > 0 for t in data)
+    return tuple(sorted(float(t) for t in data)) if ok else ()
 
 
 def _bandwidth(section: _Reader) -> Bandwidth | None:
@@ -329,6 +339,10 @@ def load_results(path: str | Path) -> Results:
     entries = data.get("benchmarks")
     if not isinstance(entries, list):
         raise ResultsError(f"{path}: $.benchmarks: expected a list, got {_kind(entries)}")
+    not_measured = section.obj.get(NOT_MEASURED, [])
+    if not isinstance(not_measured, list):
+        raise ResultsError(f"{path}: $.vecbench.{NOT_MEASURED}: expected a list, got {_kind(not_measured)}")
+    entries = [*entries, *not_measured]
     points = tuple(_point(path, entry, i) for i, entry in enumerate(entries))
     if not any(p.measured for p in points):
         raise ResultsError(f"{path}: no measured points ({len(points)} entries, none with status 'measured')")

@@ -23,6 +23,12 @@ RESULTS_DIR = Path("reports/results")
 LATEST_NAME = "latest.json"
 DEFAULT_RESULTS = RESULTS_DIR / LATEST_NAME
 
+#: The ``vecbench`` section's list of the points not measured (skipped or failed); older files
+#: kept them in ``benchmarks`` with ``"stats": null``, and both are read.
+NOT_MEASURED = "not_measured"
+#: A measured entry keeps at most this many of its rounds' times (``stats.data``), sorted.
+MAX_SAMPLES = 200
+
 #: What identifies a point, in ``extra_info`` and in :attr:`Point.key` order.
 POINT_FIELDS = ("impl", "m", "n_x", "dtype", "order")
 DTYPES = ("float64", "float32")

@@ -17,7 +17,7 @@ import pytest_benchmark
 from pytest_benchmark.plugin import pytest_benchmark_generate_machine_info
 from pytest_benchmark.utils import get_commit_info
 
-from bench.results.schema import LATEST_NAME, RESULTS_DIR, entry_key
+from bench.results.schema import LATEST_NAME, NOT_MEASURED, RESULTS_DIR, entry_key
 
 
 
@@ -75,7 +75,17 @@ class ResultsFile:
 
     @property
     def entries(self) -> list[dict]:
-        return self.document["benchmarks"]
+        """Every recorded point: measured ones (``benchmarks``) and the others (``not_measured``)."""
+        return [*self.document["benchmarks"], *self.vecbench.get(NOT_MEASURED, [])]
+
+    def _file(self, entry: dict) -> None:
+        """Put ``entry`` where it belongs: a measured point in ``benchmarks``; a skipped or failed
+        one in ``vecbench.not_measured`` (why: pytest-benchmark's own compare refuses a file
+        with a single ``"stats": null`` entry, and this file is in its format)."""
+        if entry.get("stats") is not None:
+            self.document["benchmarks"].append(entry)
+        else:
+            self.vecbench.setdefault(NOT_MEASURED, []).append(entry)
 
     @property
     def vecbench(self) -> dict:
@@ -108,7 +118,7 @@ class ResultsFile:
             checkpoint.write(json.dumps(entry) + "\n")
             checkpoint.flush()
             os.fsync(checkpoint.fileno())
-        self.entries.append(entry)
+        self._file(entry)
         self.write()
 
     def write(self) -> None:
@@ -136,7 +146,7 @@ class ResultsFile:
         known = {entry_key(entry) for entry in results.entries}
         for entry in results._checkpoint_entries():
             if entry_key(entry) not in known:
-                results.entries.append(entry)
+                results._file(entry)
                 known.add(entry_key(entry))
         return results
 

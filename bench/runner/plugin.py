@@ -19,7 +19,7 @@ from bench.measure import memory
 from bench.measure.bandwidth import floor_fields as bandwidth_floor_fields
 from bench.measure.bandwidth import measure_read_bandwidth as measure_bandwidth
 from bench.runner.budget import FREE_ELEMENTS, PROBE_ELEMENTS, Prediction, Predictor
-from bench.results.schema import BASELINE, MEASURED, POINT_FIELDS, Point, entry_key, entry_status
+from bench.results.schema import BASELINE, MAX_SAMPLES, MEASURED, POINT_FIELDS, Point, entry_key, entry_status
 from bench.runner.grid import registered_impls
 from bench.measure.machine import implementations_info, machine_info
 from bench.measure.timing import MIN_ROUNDS, estimate_call_s, mismatch, time_kernel, timed_call
@@ -41,6 +41,17 @@ class Recorder(Protocol):
 def floor_fields(point: Point, median_s: float | None, bandwidth: dict | None, threads: int) -> dict:
     """bytes, floor_s, fraction_of_floor, achieved_GBps of a point (floor None without bandwidth)."""
     return bandwidth_floor_fields(memory.data_bytes(point.m, point.n_x, point.dtype), median_s, bandwidth, threads)
+
+
+def kept_samples(times: list[float]) -> list[float]:
+    """The rounds' times a results file keeps: all of them sorted, or MAX_SAMPLES evenly spaced
+    order statistics (the minimum and maximum included) when there are more, so that quantiles
+    and rank tests on them stay right while the file stays small."""
+    ordered = sorted(times)
+    if len(ordered) <= MAX_SAMPLES:
+        return ordered
+    step = (len(ordered) - 1) / (MAX_SAMPLES - 1)
+    return [ordered[round(i * step)] for i in range(MAX_SAMPLES)]
 
 
 class VecbenchPlugin:
@@ -203,7 +214,8 @@ class VecbenchPlugin:
             **floor_fields(point, median, self.bandwidth, self.settings.threads),
         )
         if status == "measured":
-            entry = benchmark.stats.as_dict(include_data=False)
+            entry = benchmark.stats.as_dict(include_data=True)
+            entry["stats"]["data"] = kept_samples(entry["stats"]["data"])
         else:
             entry = {"group": point.group, "name": benchmark.name, "fullname": benchmark.fullname,
                      "params": dict(zip(POINT_FIELDS, point.key)), "param": benchmark.param,
