@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "run": ("bench.runner.command", "measure every implementation over a grid of sizes (writes reports/results/)"),
     "plot": ("bench.analysis.charts", "draw the charts from a results file"),
     "report": ("bench.analysis.report", "write REPORT.md from a results file"),
+    "compare": ("bench.analysis.compare", "compare results files: a change against the noise, machines side by side"),
     "targets": ("bench.performance.targets", "check the performance targets as ratios measured in one run"),
     "ablation": ("bench.performance.ablation", "time a fused step stage by stage against the bandwidth floor"),
 }

@@ -22,6 +22,9 @@ SCHEMA_VERSION = 1
 RESULTS_DIR = Path("reports/results")
 LATEST_NAME = "latest.json"
 DEFAULT_RESULTS = RESULTS_DIR / LATEST_NAME
+#: The reference run committed with the code (README, "A reference run"): what
+#: ``vecbench compare --against-reference`` compares a learner's run with.
+REFERENCE_RUN = RESULTS_DIR / "run-20261201-222129.json"
 
 #: The ``vecbench`` section's list of the points not measured (skipped or failed); older files
 #: kept them in ``benchmarks`` with ``"stats": null``, and both are read.

@@ -31,7 +31,7 @@ def _threads(count) -> str:
     return f"{count} thread{'' if count == 1 else 's'}"
 
 
-def _blas_text(machine: dict) -> str:
+def blas_text(machine: dict) -> str:
     """The BLAS libraries threadpoolctl found (other thread pools, e.g. OpenMP, left out)."""
     entries = machine.get("blas") if isinstance(machine.get("blas"), list) else []
     parts = []
@@ -52,7 +52,7 @@ def bandwidth_text(bandwidth: Bandwidth) -> str:
     return f"{single}, {bandwidth.multi_thread_GBps:.3g} GB/s on {_threads(bandwidth.multi_threads or '?')}"
 
 
-def _caches_text(machine: dict) -> str:
+def caches_text(machine: dict) -> str:
     caches = machine.get("cache_bytes")
     if not isinstance(caches, dict) or not caches:
         return "not recorded"
@@ -70,12 +70,12 @@ def machine_section(results: Results) -> str:
     bandwidth = results.bandwidth
     rows = [
         ("CPU", f"{machine.get('cpu', 'not recorded')} ({machine.get('cores', '?')} cores)"),
-        ("caches", _caches_text(machine)),
+        ("caches", caches_text(machine)),
         ("memory", f"{memory / 2**30:.1f} GiB" if isinstance(memory, (int, float)) else "not recorded"),
         ("platform", machine.get("platform", "not recorded")),
         ("Python", machine.get("python", "not recorded")),
         ("NumPy", machine.get("numpy", "not recorded")),
-        ("BLAS", _blas_text(machine)),
+        ("BLAS", blas_text(machine)),
         (
             "Numba",
             f"{machine.get('numba', 'not recorded')} (threading layer "

@@ -1,0 +1,194 @@
+"""``vecbench compare A.json B.json [C.json ...]``: your machine beside others, or a change beside
+the noise.
+
+Two files: per point measured in both (matched by implementation, m, n_x, dtype, order and
+threads) the ratio B/A of the medians with a verdict (faster / slower / within noise, see
+:mod:`.verdicts`), a summary per implementation and the largest changes. Three or more (a
+class, a fleet): per machine the headline speedups at the sizes every file measured. Either way
+the machines' differences that explain the numbers are put side by side. Markdown goes to stdout
+(or ``--out``), charts (PNG and SVG) to ``--charts-dir``. Bad input exits 2 with one line.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+from pathlib import Path
+
+from bench.analysis.compare import charts
+from bench.analysis.compare.verdicts import FASTER, NOISE, SLOWER, Change, changes, measured_points
+from bench.analysis.report.machine import bandwidth_text, blas_text, caches_text
+from bench.analysis.report.markdown import table
+from bench.cli import OneLineParser, fail
+from bench.results.reading import Results, ResultsError, load_results
+from bench.results.schema import BASELINE, DEFAULT_RESULTS, REFERENCE, REFERENCE_RUN
+from bench.results.units import format_ratio, format_seconds
+
+PROG = "vecbench compare"
+DEFAULT_CHARTS_DIR = Path("reports/compare")
+LARGEST = 5  # changes listed each way
+HEADLINES = (f"fastest / {BASELINE}", f"{REFERENCE} / {BASELINE}", f"fastest / {REFERENCE}")
+
+
+class CompareError(ValueError):
+    """The files cannot be compared (one line for the user)."""
+
+
+def machine_label(results: Results) -> str:
+    return f"{results.machine.get('cpu', 'unknown CPU')} ({results.path.name})"
+
+
+def machines_section(files: list[Results]) -> str:
+    """What differs between the machines, side by side."""
+    rows = [
+        ["CPU", *(f"{r.machine.get('cpu', '?')} ({r.machine.get('cores', '?')} cores)" for r in files)],
+        ["caches", *(caches_text(r.machine) for r in files)],
+        ["BLAS", *(blas_text(r.machine) for r in files)],
+        ["threads used", *(str(r.threads or "?") for r in files)],
+        ["memory read bandwidth", *("not measured" if r.bandwidth is None else bandwidth_text(r.bandwidth)
+                                    for r in files)],
+        ["started", *(r.started for r in files)],
+    ]
+    header = ["", *(f"{'AB'[i] + ': ' if len(files) == 2 else ''}`{r.path.name}`" for i, r in enumerate(files))]
+    return "### The machines\n\n" + table(header, rows, "l" * (len(files) + 1))
+
+
+def _change_row(change: Change) -> list[str]:
+    impl, m, n_x, dtype, order, threads = change.key
+    return [impl, f"{m:,}", f"{n_x:,}", f"{dtype} {order}", str(threads), format_seconds(change.a.median_s),
+            format_seconds(change.b.median_s), format_ratio(change.ratio), change.verdict, change.method]
+
+
+CHANGE_HEADER = ["implementation", "m", "n_x", "layout", "threads", "A", "B", "B / A", "verdict", "test"]
+CHANGE_ALIGN = "lrrlrrrrll"
+
+
+def _largest(title: str, found: list[Change]) -> str:
+    if not found:
+        return f"{title}: no point."
+    return f"{title}:\n\n" + table(CHANGE_HEADER, [_change_row(c) for c in found], CHANGE_ALIGN)
+
+
+def two_files_markdown(a: Results, b: Results, found: list[Change], charts_link: str | None = None) -> str:
+    by_impl: dict[str, list[Change]] = {}
+    for change in found:
+        by_impl.setdefault(change.key[0], []).append(change)
+    summary = [[impl, format_ratio(statistics.median(c.ratio for c in mine)),
+                *(str(sum(c.verdict == v for c in mine)) for v in (FASTER, SLOWER, NOISE))]
+               for impl, mine in by_impl.items()]
+    ordered = sorted(found, key=lambda c: c.ratio)
+    parts = [
+        f"## `{b.path.name}` (B) against `{a.path.name}` (A)",
+        f"{len(found)} points measured in both. B / A is B's median time over A's: below 1× B is "
+        "faster. A verdict needs a Mann–Whitney U test on the rounds' times at p < 0.05 (the "
+        "interquartile ranges not overlapping, for files without round times) and a change of at "
+        "least 5 %; anything else is *within noise*.",
+        machines_section([a, b]),
+        "### Per implementation\n\n" + table(["implementation", "median B / A", FASTER, SLOWER, NOISE], summary),
+        "### The largest changes\n\n" + _largest("B faster", [c for c in ordered if c.ratio < 1][:LARGEST])
+        + "\n\n" + _largest("B slower", [c for c in ordered[::-1] if c.ratio > 1][:LARGEST]),
+        "### Every shared point\n\n" + table(CHANGE_HEADER, [_change_row(c) for c in found], CHANGE_ALIGN),
+        f"![B / A per point]({charts_link}/compare_ratio.png)" if charts_link is not None else "",
+    ]
+    return "\n\n".join(part for part in parts if part) + "\n"
+
+
+def headline_speedups(results: Results, sizes: set[tuple]) -> dict[str, float]:
+    """The median over ``sizes`` (m, n_x, dtype, order) of each of :data:`HEADLINES`."""
+    values: dict[str, list[float]] = {name: [] for name in HEADLINES}
+    for m, n_x, dtype, order in sizes:
+        times = {p.impl: p.median_s for p in results.points
+                 if p.measured and (p.m, p.n_x, p.dtype, p.order) == (m, n_x, dtype, order)}
+        fastest = min(times.values())
+        values[HEADLINES[0]].append(times[BASELINE] / fastest)
+        values[HEADLINES[1]].append(times[BASELINE] / times[REFERENCE])
+        values[HEADLINES[2]].append(times[REFERENCE] / fastest)
+    return {name: statistics.median(series) for name, series in values.items()}
+
+
+def shared_sizes(files: list[Results]) -> set[tuple]:
+    """The sizes where every file measured both baselines."""
+    def sizes(results: Results) -> set[tuple]:
+        found = {impl: {(p.m, p.n_x, p.dtype, p.order) for p in results.points if p.measured and p.impl == impl}
+                 for impl in (BASELINE, REFERENCE)}
+        return found[BASELINE] & found[REFERENCE]
+
+    return set.intersection(*(sizes(r) for r in files))
+
+
+def many_files_markdown(files: list[Results], sizes: set[tuple],
+                        charts_link: str | None = None) -> tuple[str, dict[str, list[float]]]:
+    per_file = [headline_speedups(r, sizes) for r in files]
+    rows = [[machine_label(r), *(format_ratio(s[name]) for name in HEADLINES)] for r, s in zip(files, per_file)]
+    parts = [
+        f"## {len(files)} machines",
+        f"Median speedups over the {len(sizes)} sizes (m, n_x, dtype, order) where every file "
+        f"measured both {BASELINE} and {REFERENCE}; *fastest* is the fastest implementation at each size.",
+        table(["machine (file)", *HEADLINES], rows),
+        machines_section(files),
+        f"![Headline speedups per machine]({charts_link}/compare_machines.png)" if charts_link is not None else "",
+    ]
+    return "\n\n".join(part for part in parts if part) + "\n", {name: [s[name] for s in per_file] for name in HEADLINES}
+
+
+def compare_markdown(files: list[Results], charts_dir: Path | None = None, charts_link: str | None = None) -> str:
+    """The comparison's Markdown; with ``charts_dir``, its charts are drawn there and embedded by
+    ``charts_link`` (the folder as the Markdown's reader sees it; default ``charts_dir``).
+    CompareError if the files share no measured point (two files) or no size with both
+    baselines (more)."""
+    if charts_dir is not None and charts_link is None:
+        charts_link = Path(charts_dir).as_posix()
+    if len(files) == 2:
+        found = changes(*files)
+        if not found:
+            raise CompareError(f"{files[0].path} and {files[1].path} have no measured point in common "
+                               "(same implementation, m, n_x, dtype, order and threads)")
+        if charts_dir is not None:
+            charts_dir.mkdir(parents=True, exist_ok=True)
+            charts.ratio_chart(found, *files, charts_dir)
+        return two_files_markdown(*files, found, charts_link)
+    sizes = shared_sizes(files)
+    if not sizes:
+        raise CompareError(f"the {len(files)} files share no size where all measured {BASELINE} and {REFERENCE}")
+    text, speedups = many_files_markdown(files, sizes, charts_link)
+    if charts_dir is not None:
+        charts_dir.mkdir(parents=True, exist_ok=True)
+        charts.machines_chart([machine_label(r).replace(" (", "\n(") for r in files], speedups, charts_dir)
+    return text
+
+
+def parse_args(argv: list[str]):
+    parser = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0].replace("``", ""))
+    parser.add_argument("files", nargs="*", metavar="RESULTS", help="results files of vecbench run")
+    parser.add_argument("--against-reference", action="store_true",
+                        help=f"compare one file (default {DEFAULT_RESULTS}) with the reference run {REFERENCE_RUN}")
+    parser.add_argument("--out", help="write the Markdown here instead of printing it")
+    parser.add_argument("--charts-dir", help=f"where the charts go (default: charts/ next to --out, else {DEFAULT_CHARTS_DIR})")
+    args = parser.parse_args(argv)
+    if args.against_reference:
+        if len(args.files) > 1:
+            parser.error("--against-reference compares one file with the reference; give at most one")
+        args.files = [str(REFERENCE_RUN), args.files[0] if args.files else str(DEFAULT_RESULTS)]
+    elif len(args.files) < 2:
+        parser.error(f"give at least two results files (or one with --against-reference); got {len(args.files)}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    out = Path(args.out) if args.out else None
+    charts_dir = Path(args.charts_dir) if args.charts_dir else (out.parent / "charts" if out else DEFAULT_CHARTS_DIR)
+    try:
+        files = [load_results(path) for path in args.files]
+        link = Path(os.path.relpath(charts_dir, out.parent)).as_posix() if out else None
+        text = compare_markdown(files, charts_dir, link)
+    except (ResultsError, CompareError) as exc:
+        return fail(PROG, str(exc))
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        print(f"{PROG}: wrote {out} and the charts in {charts_dir}")
+    return 0
