@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from impls import (
+    dask_distributed,
     feature_vectorized,
     numba_fused,
     numba_loops,
@@ -33,6 +34,13 @@ IMPLEMENTATIONS: dict[str, Implementation] = {
         _from_module("numba-loops", numba_loops, "numba", jit=True),
         _from_module("numba-fused", numba_fused, "numba", jit=True),
         _from_module("numba-parallel", numba_parallel, "numba", jit=True, parallel=True),
+        # optional: registered when dask and distributed are installed (pip install -e .[dask]);
+        # jit: its first call starts the cluster and loads the kernel on the workers
+        *(
+            (_from_module("dask-distributed", dask_distributed, "dask", jit=True, parallel=True,
+                          prepare_copies=dask_distributed.PREPARE_COPIES, note=dask_distributed.NOTE),)
+            if peers.is_installed(dask_distributed) else ()
+        ),
         # optional: registered when the library is installed (pip install -e .[peers])
         *(
             _from_module(name, module, "peer", jit=module.JIT, parallel=True, **module.ACCURACY,

@@ -212,7 +212,28 @@ def optimize(propagate, w, b, X, Y, num_iterations: int, learning_rate: float):
     # the implementation's own form: tensors, device arrays), so each iteration pays only a step,
     # as a training loop written for that library would.
     prepare = getattr(propagate, "prepare", None) or as_is(propagate)
-    run, data = prepare(X, Y)
+    return _descend(prepare(X, Y), w, b, num_iterations, learning_rate)
+
+
+def optimize_prepared(prepared: Prepared, w, b, num_iterations: int, learning_rate: float):
+    """:func:`optimize` on a problem that exists only in prepared form (a :class:`Prepared`, e.g.
+    from ``impls.dask_distributed.make_distributed_problem``: X lives on the workers).
+
+    ``w`` must be a finite ``(n_x, 1)`` float array in the prepared problem's dtype, ``b`` a
+    finite real; the caller's ``w`` is not modified.
+    """
+    num_iterations, learning_rate = _check_training_args(num_iterations, learning_rate)
+    w = _as_array("w", w)
+    if w.ndim != 2 or w.shape[1] != 1 or w.dtype not in FLOAT_DTYPES:
+        raise ValueError(f"w must be a float32 or float64 array of shape (n_x, 1); got {_describe(w)}")
+    _check_finite("w", w)
+    if isinstance(b, (bool, np.bool_)) or not isinstance(b, numbers.Real) or not math.isfinite(b):
+        raise ValueError(f"b must be a finite real number; got {_describe(b)}")
+    return _descend(prepared, w, float(b), num_iterations, learning_rate)
+
+
+def _descend(prepared: Prepared, w, b, num_iterations: int, learning_rate: float):
+    run, data = prepared
     w = w.copy()  # why: we update in place below, and the caller's array must stay untouched
     costs: list[float] = []
     for _ in range(num_iterations):

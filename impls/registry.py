@@ -21,7 +21,7 @@ class Implementation:
     name: str
     description: str
     propagate: Callable[..., Gradients]
-    family: str  # "python", "numpy", "numba" or "peer"
+    family: str  # "python", "numpy", "numba", "dask" or "peer"
     jit: bool = False  # compiled on first call: benchmarks record the compile time separately
     parallel: bool = False  # uses more than one thread of its own (Numba prange, torch, jax)
     #: the float64 relative error (to the magnitude of the summed terms) the implementation
