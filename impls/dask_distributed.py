@@ -21,8 +21,8 @@ from typing import Callable
 import numpy as np
 
 from impls import problem as _problem
-from impls._cluster import (SchedulerUnreachable, WorkerMismatch, check_workers, cluster_info, code_version,
-                            connect, get_client, shutdown)
+from impls._cluster import (CONNECT_TIMEOUT_S, SchedulerUnreachable, WorkerMismatch, check_workers, cluster_info,
+                            code_version, connect, get_client, shutdown)
 from impls.model import Prepared, validated_prepared
 
 DESCRIPTION = ("Dask distributed: chunks of samples scattered to the workers once, numba-fused on each, "
@@ -115,7 +115,15 @@ def chunk_bounds(m: int, workers: int, chunk_samples: int | None = None) -> list
 
 
 def _worker_addresses(client) -> list[str]:
-    workers = sorted(client.scheduler_info()["workers"])
+    """The workers' addresses, asked of the scheduler (why not ``scheduler_info()``: the client
+    caches that, and under load it was seen empty while two workers were running)."""
+    workers = sorted(client.nthreads())
+    if not workers:  # a worker may still be starting (a loaded machine): wait a little for one
+        try:
+            client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+        except (TimeoutError, OSError):
+            pass
+        workers = sorted(client.nthreads())
     if not workers:
         raise RuntimeError(f"the Dask scheduler at {client.scheduler.address} has no workers")
     return workers

@@ -43,6 +43,7 @@ def build_parser() -> OneLineParser:
     parser.add_argument("--out", metavar="PATH", help="results file (default: reports/results/run-YYYYmmdd-HHMMSS.json); latest.json and checkpoints/ go beside it")
     parser.add_argument("--resume", nargs="?", const=True, metavar="PATH", help="continue an interrupted run (default: the newest incomplete one in reports/results/) without re-measuring its points")
     parser.add_argument("--no-report", action="store_true", help="do not make the charts and REPORT.md after the run")
+    parser.add_argument("--dask-scheduler", metavar="ADDRESS", help="run dask-distributed on the Dask scheduler at ADDRESS (e.g. tcp://10.0.0.5:8786 or tls://…; default: DASK_SCHEDULER_ADDRESS, else an embedded cluster on this machine's loopback)")
     parser.add_argument("--plain", action="store_true", help="one line per point even on a terminal (default there: a progress bar; elsewhere, as when piped to a file, always lines)")
     return parser
 

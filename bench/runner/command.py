@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+import impls
+
 from bench.analysis import charts, report
 from bench.cli import call_main
 from bench.results.schema import RESULTS_DIR, FAILED, STATUSES, Point, entry_key, entry_status, run_section
@@ -89,6 +91,16 @@ def open_results(args, command: str) -> tuple[ResultsFile, RunSettings]:
     return new_results(settings, args.out, command), settings
 
 
+def use_dask_scheduler(address: str) -> None:
+    """Connect dask-distributed to the scheduler at ``address``; ConnectionError (nothing
+    answers), RuntimeError (its workers lack this vecbench) or ValueError (no dask) with one line."""
+    if "dask-distributed" not in impls.IMPLEMENTATIONS:
+        raise ValueError("--dask-scheduler needs dask and distributed: python -m pip install -e \".[dask]\"")
+    from impls import dask_distributed
+
+    dask_distributed.connect(address)
+
+
 def new_results(settings: RunSettings, out, command: str) -> ResultsFile:
     """An empty results file for a new run at ``out`` (default: a new run-*.json in
     reports/results/). ValueError if ``out`` is not a .json path."""
@@ -127,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     command = shlex.join(["python", "-m", "bench", "run", *argv])
     try:
         results, settings = open_results(args, command)
-    except (ValueError, ResumeError) as exc:
+        if args.dask_scheduler:
+            use_dask_scheduler(args.dask_scheduler)
+    except (ValueError, ResumeError, ConnectionError, RuntimeError) as exc:
         parser.error(str(exc))
     try:
         return measure(results, settings, plain=True if args.plain else None, no_report=args.no_report)

@@ -43,6 +43,11 @@ def floor_fields(point: Point, median_s: float | None, bandwidth: dict | None, t
     return bandwidth_floor_fields(memory.data_bytes(point.m, point.n_x, point.dtype), median_s, bandwidth, threads)
 
 
+def impl_family(name: str) -> str | None:
+    impl = impls.IMPLEMENTATIONS.get(name)
+    return impl.family if impl else None
+
+
 def kept_samples(times: list[float]) -> list[float]:
     """The rounds' times a results file keeps: all of them sorted, or MAX_SAMPLES evenly spaced
     order statistics (the minimum and maximum included) when there are more, so that quantiles
@@ -223,6 +228,11 @@ class VecbenchPlugin:
             self.not_measured.append(entry)
         self.recorded_nodeids.add(benchmark.fullname)
         self.finished_points += 1
+        if impl_family(point.impl) == "dask" and status == MEASURED and self.machine is not None:
+            # why: the cluster starts with its first step, after the machine record was made
+            from impls import dask_distributed
+
+            self.machine["dask_cluster"] = dask_distributed.cluster_info()
         if self.recorder:
             self.recorder.point(self, point, entry)
 
