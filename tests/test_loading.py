@@ -106,3 +106,21 @@ def test_bad_input_raises_one_line_error_naming_the_file(tmp_path, kind):
 def test_bad_input_message_says_what_is_wrong(tmp_path, kind, expected):
     with pytest.raises(ResultsError, match=re.escape(expected)):
         load_results(synthetic.write_bad_input(kind, tmp_path / "r.json"))
+
+
+def test_implementations_keep_registry_order_whatever_the_entry_order(tmp_path):
+    """An implementation whose points all sit in not_measured (after the measured entries) keeps
+    its place, and so its colour in every chart."""
+    data = synthetic.build_results()
+    names = list(dict.fromkeys(entry["extra_info"]["impl"] for entry in data["benchmarks"]))
+    data["vecbench"]["not_measured"] = [e for e in data["benchmarks"] if e["extra_info"]["impl"] == names[0]]
+    for entry in data["vecbench"]["not_measured"]:
+        entry["stats"] = None
+        entry["extra_info"].update(status="skipped-budget", predicted_s=1.0)
+    data["benchmarks"] = [e for e in data["benchmarks"] if e["extra_info"]["impl"] != names[0]]
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data))
+    assert load_results(path).impls[-1] == names[0]  # no implementations section: file order
+    data["vecbench"]["implementations"] = {name: {"description": name} for name in names}
+    path.write_text(json.dumps(data))
+    assert load_results(path).impls == tuple(names)

@@ -138,8 +138,13 @@ class Results:
 
     @property
     def impls(self) -> tuple[str, ...]:
-        """Implementation names in the order the file lists them (the registry's, slowest first)."""
-        return tuple(dict.fromkeys(p.impl for p in self.points))
+        """Implementation names in registry order (slowest family first): the order of the file's
+        ``implementations`` section where it has one (why: an implementation none of whose
+        points was measured is listed after the measured ones, and must keep its colour),
+        else the order the file lists them."""
+        listed = list(dict.fromkeys(p.impl for p in self.points))
+        registry = [name for name in self.implementations if name in listed]
+        return tuple(registry + [name for name in listed if name not in registry])
 
     @property
     def layouts(self) -> tuple[tuple[str, str], ...]:
