@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from _synthetic_results import BAD_INPUTS, SMALL_IMPLS, build_results, write_bad_input
+from _synthetic_results import SMALL_IMPLS, build_results, write_bad_input
 
 from bench.analysis import compare
 from bench.analysis.compare import verdicts

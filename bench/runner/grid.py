@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import impls
-from bench.results.schema import DTYPES, ORDERS, Point
+from bench.results.schema import Point
 
 
 

@@ -16,11 +16,9 @@ from impls.model import Prepared, validated_prepared
 from impls.peers import torch_cpu
 
 DESCRIPTION = "PyTorch on the CPU under torch.compile: Inductor's fused C++/OpenMP loops around the products"
-LIBRARIES = ("torch",)
 JIT = True
-ACCURACY: dict = {}  # meets the harness's own bounds
-PREPARE_COPIES = 0.0  # from_numpy shares NumPy's memory
-NOTE = ""
+# why the same: it is torch-cpu's step and preparation, compiled
+LIBRARIES, ACCURACY, PREPARE_COPIES, NOTE = torch_cpu.LIBRARIES, torch_cpu.ACCURACY, torch_cpu.PREPARE_COPIES, torch_cpu.NOTE
 #: Compiled graphs kept per step function (PyTorch's default is 8). why: every new shape, dtype
 #: and memory layout is a graph of its own (after the first change of shape Inductor compiles
 #: one with dynamic sizes); past the limit it would fall back to eager PyTorch without a word,

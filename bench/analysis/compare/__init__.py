@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from bench.analysis.compare import charts
-from bench.analysis.compare.verdicts import FASTER, NOISE, SLOWER, Change, changes, measured_points
+from bench.analysis.compare.verdicts import FASTER, NOISE, SLOWER, Change, changes
 from bench.analysis.report.machine import bandwidth_text, blas_text, caches_text
 from bench.analysis.report.markdown import table
 from bench.cli import OneLineParser, fail
