@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "compare": ("bench.analysis.compare", "compare results files: a change against the noise, machines side by side"),
     "targets": ("bench.performance.targets", "check the performance targets as ratios measured in one run"),
     "ablation": ("bench.performance.ablation", "time a fused step stage by stage against the bandwidth floor"),
+    "tune": ("bench.performance.tune", "measure the fused kernels' fastest variants on this machine (a plan file)"),
 }
 
 

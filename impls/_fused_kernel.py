@@ -1,7 +1,7 @@
 """The fused, cache-blocked step shared by ``numba-fused`` and ``numba-parallel``.
 
 The samples are cut into blocks small enough that a block of X stays in the core's cache (L2,
-or on CPUs with a fast L3 the L3; see Tuning). For each block: logits ``z`` (X read from
+or on CPUs with a fast L3 the L3; the block size and walk are chosen in impls._fused_plan). For each block: logits ``z`` (X read from
 memory), per-sample loss and ``dz`` (vectorised polynomial math), then ``dw += X_blk dz_blk``
 (X read again, now from cache). So X is read from memory once per step, whatever the memory
 order:
@@ -22,12 +22,8 @@ all, instead of silently loading a stale kernel.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Callable
-
 import numba
 import numpy as np
-from llvmlite import binding as llvm_binding
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -243,81 +239,10 @@ _SUM_FLAGS = {"reassoc", "contract"}
 #: How run_blocks walks X: along feature rows (C order); along samples (F order, given as X.T),
 #: one at a time, four at a time in both passes, or one at a time for the logits and four at a
 #: time for dw; or along samples after copying each block into a feature-major scratch (F
-#: order, few features).
-FEATURE_MAJOR, SAMPLE_MAJOR, SAMPLE_MAJOR_TRANSPOSED, SAMPLE_MAJOR_GROUPED, SAMPLE_MAJOR_GROUPED_DW = range(5)
-
-
-@dataclass(frozen=True)
-class Tuning:
-    """How the kernels cut and walk X on one kind of CPU: plain numbers, chosen in Python on each
-    call, so one compiled kernel serves every tuning (none is compiled in)."""
-
-    name: str
-    #: Bytes of X per block (FEATURE_MAJOR and SAMPLE_MAJOR walks), within MIN_BLOCK..MAX_BLOCK samples.
-    block_bytes: int
-    #: Below this many features an F-ordered block is transposed first (SAMPLE_MAJOR_TRANSPOSED).
-    transpose_below_features: int
-    #: From this many features an F-ordered block is walked four samples at a time
-    #: (SAMPLE_MAJOR_GROUPED); None: never.
-    group_from_features: int | None
-    #: Bytes of X per block of the four-samples-at-a-time walk.
-    grouped_block_bytes: int = 128 * 1024
-    #: Below group_dw_below_features, and from group_dw_from_features on (None: never), an
-    #: F-ordered block walked one sample at a time has its dw pass done four samples at a time
-    #: (SAMPLE_MAJOR_GROUPED_DW).
-    group_dw_below_features: int = 0
-    group_dw_from_features: int | None = None
-
-
-#: Tuned on Intel Ice Lake (1.25 MiB L2 per core), the default for every CPU not listed below.
-#: Block bytes, C order (2 threads, m=10⁶, n_x=100, interleaved): 42.1 ms at 125 KiB, 39.2 ms at
-#: 250 KiB, 40.7 ms at 500 KiB, 42.2 ms at 1000 KiB. Transpose below 12 features: the
-#: sample-major loops are too short to vectorise. Four samples at a time from 256 features:
-#: neutral at 200–300 features, 1.5× faster at 1000 (0.83–0.87 of the floor against 0.50–0.55);
-#: grouped blocks: 0.84 of the floor at 64–256 KiB, 0.62 at 512 KiB (n_x=1000).
-GENERIC = Tuning("generic", block_bytes=256 * 1024, transpose_below_features=12, group_from_features=256)
-
-#: Tuned on AMD Zen 4 (EPYC, 1 MiB L2 per core, 32 MiB L3), used for every ``znver*`` CPU.
-#: Measured with 2 threads, interleaved medians, fraction of the bandwidth floor. why 2 MiB
-#: blocks, more than L2: the dw pass then re-reads the block from L3, which is fast on Zen 4,
-#: and longer row segments feed the prefetcher: m=10⁶, n_x=100, block 320 / 1280 / 2048 samples
-#: (0.25 / 1 / 1.6 MiB): C order 0.78 / 0.95 / 0.96, F order 0.78 / 0.97 / 1.05; m=10⁵,
-#: n_x=1000 (256 samples is the floor of MIN_BLOCK): C 0.68 at 256–512, 0.60 at 2048.
-#: why never four samples at a time: one at a time is faster at every size measured (n_x=1000:
-#: 1.00 against 0.86; n_x=300: 0.87 against 0.67). why transpose below 8 features only:
-#: sample-major is faster from 8 (n_x=8: 5.53 against 6.07 ms, n_x=10: 5.16 against 6.82 ms,
-#: m=10⁶), slower below (n_x=6: 4.81 against 3.67 ms; n_x=2: 3.59 against 1.88 ms). why the dw
-#: pass four samples at a time below 64 and from 256 features, but not between: one at a time /
-#: dw four at a time, m=10⁶, block 2048, two runs: n_x=10 4.50 / 4.06 and 8.32 / 5.67 ms; n_x=30
-#: 8.07 / 7.18 ms; n_x=100 23.4 / 25.3 and 30.0 / 33.6 ms; m=10⁵, n_x=1000, block 256: 22.5 /
-#: 19.1 and 24.5 / 20.2 ms.
-ZEN = Tuning("zen", block_bytes=2 * 2**20, transpose_below_features=8, group_from_features=None,
-             group_dw_below_features=64, group_dw_from_features=256)
-
-TUNINGS = (GENERIC, ZEN)
-
-
-def tuning_for(cpu_name: str) -> Tuning:
-    """The tuning for an LLVM CPU name (``numba.config.CPU_NAME`` or the host's, e.g. ``znver4``)."""
-    return ZEN if cpu_name.startswith("znver") else GENERIC
-
-
-#: The LLVM name of the CPU Numba compiles for (NUMBA_CPU_NAME if set, else the host's).
-HOST_CPU_NAME = numba.config.CPU_NAME or llvm_binding.get_host_cpu_name()
-#: The tuning the registered kernels use.
-HOST_TUNING = tuning_for(HOST_CPU_NAME)
-
-
-def block_size(n_x: int, walk: int = FEATURE_MAJOR, tuning: Tuning = HOST_TUNING) -> int:
-    """Samples per block for ``n_x`` features walked by ``walk`` (default FEATURE_MAJOR).
-
-    X's block fits ``tuning.block_bytes`` (``grouped_block_bytes`` for SAMPLE_MAJOR_GROUPED), a
-    multiple of 16.
-    """
-    if walk == SAMPLE_MAJOR_GROUPED:
-        return max(16, tuning.grouped_block_bytes // (8 * n_x) // 16 * 16)
-    samples = tuning.block_bytes // (8 * n_x)
-    return max(MIN_BLOCK, min(MAX_BLOCK, samples // 16 * 16))
+#: order, few features). The _PIPELINED walks do the dw pass of a block and the logits pass of
+#: the next one in one sweep (see _accumulate_and_next_logits_feature_major).
+(FEATURE_MAJOR, SAMPLE_MAJOR, SAMPLE_MAJOR_TRANSPOSED, SAMPLE_MAJOR_GROUPED, SAMPLE_MAJOR_GROUPED_DW,
+ FEATURE_MAJOR_PIPELINED, SAMPLE_MAJOR_PIPELINED) = range(7)
 
 
 #: Feature rows handled together by the feature-major passes.
@@ -336,22 +261,32 @@ def _eight_rows(X, j, start, stop):
 # multiply-add instead of 2–3 loads and a store. Any work the core does besides reading X adds to
 # the step's time instead of hiding under the memory reads; measured with 2 threads, m=10⁶,
 # n_x=100, C order, interleaved: 54.0 ms one row at a time, 43.4 ms four rows, 40.5 ms eight.
+@numba.njit(cache=True, fastmath=_SUM_FLAGS, inline="always")
+def _add_eight_rows_logits(w, X, j, start, stop, z):
+    """z[:stop-start] += Σ_{k<8} w[j+k]·X[j+k, start:stop]."""
+    r0, r1, r2, r3, r4, r5, r6, r7 = _eight_rows(X, j, start, stop)
+    w0, w1, w2, w3, w4, w5, w6, w7 = w[j : j + ROWS]
+    for i in range(stop - start):  # contiguous in C order: SIMD multiply-adds over samples
+        z[i] += ((w0 * r0[i] + w1 * r1[i]) + (w2 * r2[i] + w3 * r3[i])) + (
+            (w4 * r4[i] + w5 * r5[i]) + (w6 * r6[i] + w7 * r7[i]))
+
+
+@numba.njit(cache=True, fastmath=_SUM_FLAGS, inline="always")
+def _add_row_logits(w, X, j, start, stop, z):
+    weight = w[j]
+    row = X[j, start:stop]
+    for i in range(stop - start):
+        z[i] += weight * row[i]
+
+
 @numba.njit(cache=True, fastmath=_SUM_FLAGS)
 def _logits_feature_major(w, b, X, start, stop, z):
-    count = stop - start
-    z[:count] = b
+    z[: stop - start] = b
     n_x = X.shape[0]
     for j in range(0, n_x - ROWS + 1, ROWS):
-        r0, r1, r2, r3, r4, r5, r6, r7 = _eight_rows(X, j, start, stop)
-        w0, w1, w2, w3, w4, w5, w6, w7 = w[j : j + ROWS]
-        for i in range(count):  # contiguous in C order: SIMD multiply-adds over samples
-            z[i] += ((w0 * r0[i] + w1 * r1[i]) + (w2 * r2[i] + w3 * r3[i])) + (
-                (w4 * r4[i] + w5 * r5[i]) + (w6 * r6[i] + w7 * r7[i]))
+        _add_eight_rows_logits(w, X, j, start, stop, z)
     for j in range(n_x - n_x % ROWS, n_x):
-        weight = w[j]
-        row = X[j, start:stop]
-        for i in range(count):
-            z[i] += weight * row[i]
+        _add_row_logits(w, X, j, start, stop, z)
 
 
 @numba.njit(cache=True, fastmath=_SUM_FLAGS)
@@ -504,39 +439,49 @@ def _sum(values, count):
     return total
 
 
+@numba.njit(cache=True, fastmath=_SUM_FLAGS, inline="always")
+def _add_eight_rows_products(X, j, start, stop, dz, dw):
+    """dw[j:j+8] += X[j:j+8, start:stop]·dz[:stop-start]."""
+    r0, r1, r2, r3, r4, r5, r6, r7 = _eight_rows(X, j, start, stop)
+    t0 = t1 = t2 = t3 = t4 = t5 = t6 = t7 = 0.0
+    for i in range(stop - start):
+        d = dz[i]
+        t0 += r0[i] * d
+        t1 += r1[i] * d
+        t2 += r2[i] * d
+        t3 += r3[i] * d
+        t4 += r4[i] * d
+        t5 += r5[i] * d
+        t6 += r6[i] * d
+        t7 += r7[i] * d
+    dw[j] += t0
+    dw[j + 1] += t1
+    dw[j + 2] += t2
+    dw[j + 3] += t3
+    dw[j + 4] += t4
+    dw[j + 5] += t5
+    dw[j + 6] += t6
+    dw[j + 7] += t7
+
+
+@numba.njit(cache=True, fastmath=_SUM_FLAGS, inline="always")
+def _add_row_product(X, j, start, stop, dz, dw):
+    row = X[j, start:stop]
+    total = 0.0
+    for i in range(stop - start):
+        total += row[i] * dz[i]
+    dw[j] += total
+
+
 @numba.njit(cache=True, fastmath=_SUM_FLAGS)
 def _accumulate_feature_major(X, start, stop, dz, dw):
-    count = stop - start
     n_x = X.shape[0]
     for j in range(n_x - n_x % ROWS, n_x):
-        row = X[j, start:stop]
-        total = 0.0
-        for i in range(count):
-            total += row[i] * dz[i]
-        dw[j] += total
+        _add_row_product(X, j, start, stop, dz, dw)
     # why backwards: the logits pass read the rows forwards, so the last rows are the ones most
     # surely still in cache when a block is larger than L2 (many features).
     for j in range(n_x - n_x % ROWS - ROWS, -1, -ROWS):
-        r0, r1, r2, r3, r4, r5, r6, r7 = _eight_rows(X, j, start, stop)
-        t0 = t1 = t2 = t3 = t4 = t5 = t6 = t7 = 0.0
-        for i in range(count):
-            d = dz[i]
-            t0 += r0[i] * d
-            t1 += r1[i] * d
-            t2 += r2[i] * d
-            t3 += r3[i] * d
-            t4 += r4[i] * d
-            t5 += r5[i] * d
-            t6 += r6[i] * d
-            t7 += r7[i] * d
-        dw[j] += t0
-        dw[j + 1] += t1
-        dw[j + 2] += t2
-        dw[j + 3] += t3
-        dw[j + 4] += t4
-        dw[j + 5] += t5
-        dw[j + 6] += t6
-        dw[j + 7] += t7
+        _add_eight_rows_products(X, j, start, stop, dz, dw)
 
 
 @numba.njit(cache=True, fastmath=_SUM_FLAGS)
@@ -553,6 +498,40 @@ def _accumulate_sample_major(XT, start, stop, dz, dw):
         if stop + i < m:
             for j in range(0, n_x, line):
                 _prefetch_to_l2(XT, stop + i, j)
+
+
+# why pipelined: the dw pass re-reads a block from cache, and on CPUs whose prefetchers do not
+# run ahead into the next block the memory bus idles meanwhile (Intel Xeon, 2 threads, m=10⁶,
+# n_x=100: logits pass alone 0.79 of the floor, whole step 0.60). Sweeping the current block (for
+# dw, from cache) and the next block (for its logits, from memory) in the same loop keeps the
+# memory stream going through the whole step. Same arithmetic, same order of the sums per sample.
+@numba.njit(cache=True, fastmath=_SUM_FLAGS)
+def _accumulate_and_next_logits_feature_major(w, b, X, start, next_start, count, dz, dw, z_next):
+    """dw += X[:, start:start+count]·dz and z_next = b + wᵀX[:, next_start:next_start+count],
+    eight rows of one then eight rows of the other (why: each loop stays as simple, and as
+    vectorised, as in the separate passes, while the memory stream never pauses for long)."""
+    z_next[:count] = b
+    n_x = X.shape[0]
+    for j in range(0, n_x - ROWS + 1, ROWS):
+        _add_eight_rows_products(X, j, start, start + count, dz, dw)
+        _add_eight_rows_logits(w, X, j, next_start, next_start + count, z_next)
+    for j in range(n_x - n_x % ROWS, n_x):
+        _add_row_product(X, j, start, start + count, dz, dw)
+        _add_row_logits(w, X, j, next_start, next_start + count, z_next)
+
+
+@numba.njit(cache=True, fastmath=_SUM_FLAGS)
+def _accumulate_and_next_logits_sample_major(w, b, XT, start, next_start, count, dz, dw, z_next):
+    """The sample-major form of _accumulate_and_next_logits_feature_major (XT (m, n_x))."""
+    for i in range(count):
+        sample = XT[start + i]
+        next_sample = XT[next_start + i]
+        d = dz[i]
+        total = 0.0
+        for j in range(XT.shape[1]):
+            dw[j] += d * sample[j]
+            total += w[j] * next_sample[j]
+        z_next[i] = b + total
 
 
 #: How much of the step run_blocks does: the logits pass alone (its "cost" is then Σ z); also
@@ -576,16 +555,21 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
     # why: rows padded by one cache line, so the n_x stores of one sample do not all map to
     # the same L1 cache set (rows 2^k bytes apart would; measured 3x slower transposes).
     scratch = np.empty((w.shape[0] if walk == SAMPLE_MAJOR_TRANSPOSED else 0, block + 8))
+    pipelined = stages == WHOLE_STEP and (walk == FEATURE_MAJOR_PIPELINED or walk == SAMPLE_MAJOR_PIPELINED)
+    z_next = np.empty(block if pipelined else 0)
+    have_logits = False  # z already holds this block's logits (a pipelined sweep made them)
     db = 0.0
     cost = 0.0
     for k in range(first, last):
         start = k * block
         stop = min(start + block, m)
         count = stop - start
-        if walk == SAMPLE_MAJOR_TRANSPOSED:
+        if have_logits:
+            z, z_next = z_next, z
+        elif walk == SAMPLE_MAJOR_TRANSPOSED:
             _transpose_block(X, start, stop, scratch)
             _logits_feature_major(w, b, scratch, 0, count, z)
-        elif walk == SAMPLE_MAJOR or walk == SAMPLE_MAJOR_GROUPED_DW:
+        elif walk == SAMPLE_MAJOR or walk == SAMPLE_MAJOR_GROUPED_DW or walk == SAMPLE_MAJOR_PIPELINED:
             _logits_sample_major(w, b, X, start, stop, z)
         elif walk == SAMPLE_MAJOR_GROUPED:
             _logits_sample_groups(w, b, X, start, stop, z)
@@ -600,9 +584,16 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
         cost += _sum(z, count) + _sum(products[count:], LANES)
         if stages == WITHOUT_DW:
             continue
-        if walk == SAMPLE_MAJOR_TRANSPOSED:
+        # why only for a next block of the same length: one loop bound for both sweeps
+        have_logits = pipelined and k + 1 < last and min(stop + block, m) - stop == count
+        if have_logits:
+            if walk == FEATURE_MAJOR_PIPELINED:
+                _accumulate_and_next_logits_feature_major(w, b, X, start, stop, count, dz, dw, z_next)
+            else:
+                _accumulate_and_next_logits_sample_major(w, b, X, start, stop, count, dz, dw, z_next)
+        elif walk == SAMPLE_MAJOR_TRANSPOSED:
             _accumulate_feature_major(scratch, 0, count, dz, dw)
-        elif walk == SAMPLE_MAJOR:
+        elif walk == SAMPLE_MAJOR or walk == SAMPLE_MAJOR_PIPELINED:
             _accumulate_sample_major(X, start, stop, dz, dw)
         elif walk == SAMPLE_MAJOR_GROUPED or walk == SAMPLE_MAJOR_GROUPED_DW:
             _accumulate_sample_groups(X, start, stop, dz, dw)
@@ -641,52 +632,3 @@ def parallel_step(w, b, X, y, walk, block, threads, stages):
         partial_dw[r], partial_db[r], partial_cost[r] = run_blocks(
             w, b, X, y, walk, block, first, last, stages)
     return partial_dw.sum(axis=0) / m, partial_db.sum() / m, partial_cost.sum() / m
-
-
-# --------------------------------------------------------------------------------------------
-# Python side: orientation and the raw kernel.
-
-
-def walk_of(X: np.ndarray, tuning: Tuning = HOST_TUNING) -> tuple[np.ndarray, int]:
-    """``(X, FEATURE_MAJOR)`` for C order, ``(X.T, SAMPLE_MAJOR[_TRANSPOSED|_GROUPED|_GROUPED_DW])``
-    for F order.
-
-    Any other strided view is first copied to C order. why: one sequential copy is cheaper than
-    a strided walk, and the kernels then exist in one memory layout only (each extra layout is
-    another ~10–20 s of first-time compilation per dtype).
-    """
-    if X.flags.c_contiguous:
-        return X, FEATURE_MAJOR
-    if X.flags.f_contiguous:
-        n_x = X.shape[0]
-        if n_x < tuning.transpose_below_features:
-            return X.T, SAMPLE_MAJOR_TRANSPOSED
-        if tuning.group_from_features is not None and n_x >= tuning.group_from_features:
-            return X.T, SAMPLE_MAJOR_GROUPED
-        upper = tuning.group_dw_from_features
-        if n_x < tuning.group_dw_below_features or (upper is not None and n_x >= upper):
-            return X.T, SAMPLE_MAJOR_GROUPED_DW
-        return X.T, SAMPLE_MAJOR
-    return np.ascontiguousarray(X), FEATURE_MAJOR
-
-
-def driver_args(w, b, X, Y, tuning: Tuning = HOST_TUNING) -> tuple:
-    """``(w (n_x,) float64, b, X or X.T, y (m,), walk, block)``: the drivers' leading arguments."""
-    operand, walk = walk_of(X, tuning)
-    weights = np.ascontiguousarray(w[:, 0], dtype=np.float64)
-    labels = np.ascontiguousarray(Y[0])  # why: a strided Y view becomes one small copy
-    return weights, float(b), operand, labels, walk, block_size(X.shape[0], walk, tuning)
-
-
-def make_kernel(driver, threads: Callable[[], int] | None = None):
-    """A raw kernel ``(w, b, X, Y) -> (dw, db, cost)`` around :func:`fused_step`-like ``driver``.
-
-    ``threads()``, if given, is called on each step and its value passed to ``driver``, followed
-    by WHOLE_STEP (see :func:`parallel_step`).
-    """
-
-    def kernel(w, b, X, Y):
-        args = driver_args(w, b, X, Y)
-        return driver(*args) if threads is None else driver(*args, threads(), WHOLE_STEP)
-
-    return kernel

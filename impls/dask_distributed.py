@@ -52,11 +52,13 @@ def usable() -> bool:
 def _chunk_sums(chunk, weights, b):
     """On a worker: ``(Σ x·dz (n_x,), Σ dz, Σ loss)`` of one chunk ``(X (n_x, k) C-order, y (k,))``,
     float64, with ``numba-fused``'s kernel (loaded from Numba's on-disk cache)."""
-    from impls._fused_kernel import FEATURE_MAJOR, block_size, fused_step
+    from impls._fused_kernel import fused_step
+    from impls._fused_plan import variant_for
 
     X, y = chunk
     count = y.shape[0]
-    dw, db, cost = fused_step(weights, b, X, y, FEATURE_MAJOR, block_size(X.shape[0]))
+    variant, _ = variant_for("C", X.dtype, X.shape[0], 1)  # this worker's plan, one thread
+    dw, db, cost = fused_step(weights, b, X, y, variant.walk, variant.block(X.shape[0]))
     return dw * count, db * count, cost * count  # the kernel's means back to sums
 
 

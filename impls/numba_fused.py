@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from impls._fused_kernel import fused_step, make_kernel
+from impls._fused_kernel import fused_step
+from impls._fused_plan import make_kernel
 from impls.model import validated
 
 DESCRIPTION = (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numba
 
-from impls._fused_kernel import make_kernel, parallel_step
+from impls._fused_kernel import parallel_step
+from impls._fused_plan import make_kernel
 from impls.model import validated
 
 DESCRIPTION = (

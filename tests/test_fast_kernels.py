@@ -22,6 +22,7 @@ from bench.measure import bandwidth, machine
 from bench.performance import ablation, targets
 from bench.measure.compile_cache import check_compile_cache
 from impls import _fused_kernel as fused
+from impls import _fused_plan as plan
 from impls import logistic, peers
 
 ULP = np.finfo(np.float64).eps
@@ -95,7 +96,17 @@ def _problem(m: int, n_x: int, order: str, seed: int = 0):
     return w, b, X, Y
 
 
-def _sizes(tuning: fused.Tuning) -> list[tuple[int, int]]:
+def _walk(X: np.ndarray, tuning: plan.Tuning) -> tuple[np.ndarray, int]:
+    """The operand and walk ``tuning``'s built-in defaults choose for ``X``."""
+    operand, order = plan.operand_of(X)
+    return operand, plan.default_variant(order, X.shape[0], tuning).walk
+
+
+def _block(n_x: int, order: str, tuning: plan.Tuning) -> int:
+    return plan.default_variant(order, n_x, tuning).block(n_x)
+
+
+def _sizes(tuning: plan.Tuning) -> list[tuple[int, int]]:
     """Block boundaries for feature counts around every walk's threshold and the row and sample
     groups' remainders: m = 1, < block, block ± 1, several blocks (of both C and F order)."""
     thresholds = [tuning.transpose_below_features - 1, tuning.transpose_below_features]
@@ -104,8 +115,7 @@ def _sizes(tuning: fused.Tuning) -> list[tuple[int, int]]:
             thresholds += [threshold - 1, threshold + 3]
     sizes = set()
     for n_x in (1, 2, 3, 4, 5, fused.TRANSPOSE_BY_SAMPLE_FROM, 37, *thresholds):
-        f_walk = fused.walk_of(np.zeros((n_x, 2), order="F"), tuning)[1]
-        for block in {fused.block_size(n_x, fused.FEATURE_MAJOR, tuning), fused.block_size(n_x, f_walk, tuning)}:
+        for block in {_block(n_x, "C", tuning), _block(n_x, "F", tuning)}:
             sizes |= {(m, n_x) for m in (1, 5, block - 1, block, block + 1, 3 * block + 7)}
     return sorted(sizes)
 
@@ -115,14 +125,15 @@ _DRIVERS = {"numba-fused": lambda *args: fused.fused_step(*args),
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
-@pytest.mark.parametrize(("tuning", "m", "n_x"), [(t, m, n_x) for t in fused.TUNINGS for m, n_x in _sizes(t)],
-                         ids=lambda v: v.name if isinstance(v, fused.Tuning) else str(v))
+@pytest.mark.parametrize(("tuning", "m", "n_x"), [(t, m, n_x) for t in plan.TUNINGS for m, n_x in _sizes(t)],
+                         ids=lambda v: v.name if isinstance(v, plan.Tuning) else str(v))
 @pytest.mark.parametrize("name", FUSED)
 def test_block_boundaries(name, tuning, m, n_x, order):
     """Every tuning's walks and blocks, whatever CPU the tests run on (the registered kernels use
     the host's tuning only)."""
     w, b, X, Y = _problem(m, n_x, order)
-    dw, db, cost = _DRIVERS[name](*fused.driver_args(w, b, X, Y, tuning))
+    variant = plan.default_variant(plan.operand_of(X)[1], n_x, tuning)  # one sample or feature: C too
+    dw, db, cost = _DRIVERS[name](*plan.driver_args(w, b, X, Y, variant))
     assert_matches(impls.Gradients(dw.reshape(w.shape), db, cost), reference_step(w, b, X, Y), np.float64)
 
 
@@ -135,18 +146,18 @@ def test_transpose_block_copies_every_feature_of_every_sample(n_x):
     assert np.isnan(scratch[:, 200:]).all()
 
 
-def _f_walk(n_x: int, tuning: fused.Tuning) -> int:
-    return fused.walk_of(np.zeros((n_x, 9), order="F"), tuning)[1]
+def _f_walk(n_x: int, tuning: plan.Tuning) -> int:
+    return _walk(np.zeros((n_x, 9), order="F"), tuning)[1]
 
 
-@pytest.mark.parametrize("tuning", fused.TUNINGS, ids=lambda t: t.name)
+@pytest.mark.parametrize("tuning", plan.TUNINGS, ids=lambda t: t.name)
 def test_every_walk_is_taken(tuning):
     """C order walks feature rows; F order walks samples, transposing blocks of few features and
     four samples at a time where the tuning says so; any other view is copied to C order first."""
     few, many = tuning.transpose_below_features - 1, tuning.transpose_below_features
     X = np.zeros((few, 9))
-    assert fused.walk_of(X, tuning) == (X, fused.FEATURE_MAJOR)
-    assert fused.walk_of(np.asfortranarray(X), tuning)[1] == fused.SAMPLE_MAJOR_TRANSPOSED
+    assert _walk(X, tuning) == (X, fused.FEATURE_MAJOR)
+    assert _walk(np.asfortranarray(X), tuning)[1] == fused.SAMPLE_MAJOR_TRANSPOSED
     one_at_a_time = {fused.SAMPLE_MAJOR, fused.SAMPLE_MAJOR_GROUPED_DW}
     assert _f_walk(many, tuning) in one_at_a_time
     if tuning.group_from_features is None:
@@ -160,28 +171,29 @@ def test_every_walk_is_taken(tuning):
         if tuning.group_from_features is None or n_x < tuning.group_from_features:
             assert _f_walk(n_x, tuning) == (fused.SAMPLE_MAJOR_GROUPED_DW if grouped_dw else fused.SAMPLE_MAJOR)
     view = np.arange(many * 18.0).reshape(many, 18)[:, ::-2]
-    operand, walk = fused.walk_of(view, tuning)
+    operand, walk = _walk(view, tuning)
     assert walk == fused.FEATURE_MAJOR and operand.flags.c_contiguous
     np.testing.assert_array_equal(operand, view)
 
 
 def test_the_tunings_cover_every_walk_and_match_cpu_names():
-    walks = {fused.walk_of(np.zeros((n_x, 9), order=order), tuning)[1]
-             for tuning in fused.TUNINGS for n_x in (2, 20, 100, 5000) for order in "CF"}
+    walks = {_walk(np.zeros((n_x, 9), order=order), tuning)[1]
+             for tuning in plan.TUNINGS for n_x in (2, 20, 100, 5000) for order in "CF"}
     assert walks == set(range(5))  # FEATURE_MAJOR ... SAMPLE_MAJOR_GROUPED_DW
-    assert fused.tuning_for("znver4") is fused.ZEN and fused.tuning_for("znver3") is fused.ZEN
-    assert fused.tuning_for("icelake-server") is fused.GENERIC and fused.tuning_for("generic") is fused.GENERIC
-    for tuning in fused.TUNINGS:
+    assert plan.tuning_for("znver4") is plan.ZEN and plan.tuning_for("znver3") is plan.ZEN
+    assert plan.tuning_for("icelake-server") is plan.GENERIC and plan.tuning_for("generic") is plan.GENERIC
+    for tuning in plan.TUNINGS:
         for n_x in (1, 10, 100, 1000, 10**5):
-            block = fused.block_size(n_x, fused.FEATURE_MAJOR, tuning)
+            block = plan.block_size(n_x, fused.FEATURE_MAJOR, tuning.block_bytes)
             assert block % 16 == 0 and fused.MIN_BLOCK <= block <= fused.MAX_BLOCK
-            assert fused.block_size(n_x, fused.SAMPLE_MAJOR, tuning) == block
-            assert fused.block_size(n_x, fused.SAMPLE_MAJOR_GROUPED, tuning) % 16 == 0
+            assert plan.block_size(n_x, fused.SAMPLE_MAJOR, tuning.block_bytes) == block
+            grouped = plan.block_size(n_x, fused.SAMPLE_MAJOR_GROUPED, tuning.grouped_block_bytes)
+            assert grouped % 16 == 0 and 16 <= grouped <= fused.MAX_BLOCK
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_parallel_results_do_not_depend_on_the_thread_count(order):
-    w, b, X, Y = _problem(5 * fused.block_size(8) + 3, 8, order, seed=3)
+    w, b, X, Y = _problem(5 * _block(8, order, plan.HOST_TUNING) + 3, 8, order, seed=3)
     kernel = impls.IMPLEMENTATIONS["numba-parallel"].kernel
     previous = numba.get_num_threads()
     results = []
@@ -202,7 +214,7 @@ def test_parallel_results_do_not_depend_on_the_thread_count(order):
 def test_parallel_step_with_more_threads_than_blocks():
     w, b, X, Y = _problem(3, 4, "C")
     weights = np.ascontiguousarray(w[:, 0])
-    block = fused.block_size(4)
+    block = _block(4, "C", plan.HOST_TUNING)
     dw, db, cost = fused.parallel_step(weights, b, X, Y[0], fused.FEATURE_MAJOR, block, 16, fused.WHOLE_STEP)
     assert_matches(impls.Gradients(dw, db, cost), reference_step(w, b, X, Y), np.float64)
 
@@ -291,10 +303,18 @@ def test_targets_quick_run_writes_what_it_measured(tmp_path, capsys):
     assert document["complete"] and document["bandwidth"]["multi_thread_GBps"] > 0
     assert len(document["points"]) == 2 * len(targets.TARGET_POINTS)
     llc = machine.last_level_cache_bytes(document["machine"])
-    for point in document["points"]:
+    assert document["machine"]["fused_kernel_plan"]["source"] in ("plan file", "built-in defaults")
+    for point, (target, order) in zip(document["points"], [(t, o) for t in targets.TARGET_POINTS for o in "CF"]):
         assert point["fits_in_cache"] == (None if llc is None else point["bytes"] <= llc)
-        assert list(point["implementations"]) == list(impls.IMPLEMENTATIONS)
+        assert (point["order"], point["threads"]) == (order, target.threads or document["threads"])
+        assert list(point["implementations"]) == [n for n in impls.IMPLEMENTATIONS if n in (target.only or impls.IMPLEMENTATIONS)]
         assert point["fastest"] in impls.IMPLEMENTATIONS
+        judged = point["checks"][0]
+        assert judged["name"] == "fraction_of_read_once" and judged["implementation"] == target.judged
+        entry = point["implementations"][target.judged]
+        assert judged["value"] == entry["fraction_of_read_once"] == pytest.approx(
+            point["read_once"]["median_s"] / entry["median_s"])
+        assert judged["passed"] == (judged["value"] >= target.min_fraction_of_read)
         for entry in point["implementations"].values():
             assert entry["status"] in ("measured", "skipped-slow", "failed")
             if entry["status"] == "measured":
@@ -323,11 +343,11 @@ def test_ablation_stages_time_the_kernel_stage_by_stage(capsys):
 
 @pytest.mark.parametrize("order", ["C", "F"])
 @pytest.mark.parametrize("n_x", [3, 37, 100, 300])
-@pytest.mark.parametrize("tuning", fused.TUNINGS, ids=lambda t: t.name)
+@pytest.mark.parametrize("tuning", plan.TUNINGS, ids=lambda t: t.name)
 def test_partial_stages_compute_what_they_claim(tuning, n_x, order):
     """LOGITS_ONLY returns Σ z; WITHOUT_DW the step's db and cost with dw = 0; WHOLE_STEP the step."""
     w, b, X, Y = _problem(700, n_x, order, seed=4)
-    args = (*fused.driver_args(w, b, X, Y, tuning), 2)
+    args = (*plan.driver_args(w, b, X, Y, plan.default_variant(plan.operand_of(X)[1], n_x, tuning)), 2)
     whole = fused.parallel_step(*args, fused.WHOLE_STEP)
     without_dw = fused.parallel_step(*args, fused.WITHOUT_DW)
     logits = fused.parallel_step(*args, fused.LOGITS_ONLY)

@@ -72,7 +72,9 @@ def probe(dtypes: list[str]) -> dict:
             "misses": sum(stats.cache_misses.values()),
             "compiled": sum(1 for signature in signatures if stats.cache_hits[signature] == 0),
         }
-    return {"first_call_s": first_call_s, "dispatchers": dispatchers}
+    from impls._plan_cache import describe_active_plan
+
+    return {"first_call_s": first_call_s, "dispatchers": dispatchers, "plan": describe_active_plan()}
 
 
 def _run_probe(dtypes: list[str], cache_dir: str | None) -> dict:
@@ -92,9 +94,10 @@ def check_compile_cache(dtypes: list[str], *, fresh: bool = True) -> dict:
     usual cache, where the first probe may already load from cache: its compile times are then
     not first-compile times).
 
-    Returns ``{"passed", "recompiled", "first_compile_s", "cache_load_s", "cold", "warm"}``:
-    ``recompiled`` lists the functions the warm process compiled instead of loading (empty when
-    the target is met); per implementation, ``first_compile_s`` is the cold process's first calls
+    Returns ``{"passed", "recompiled", "plan_reused", "first_compile_s", "cache_load_s", "cold",
+    "warm"}``: ``recompiled`` lists the functions the warm process compiled instead of loading (empty
+    when the target is met); ``plan_reused``: both processes ran the fused kernels with the plan
+    this process uses (the same plan file, or the built-in defaults for both: nothing re-tunes); per implementation, ``first_compile_s`` is the cold process's first calls
     (all dtypes and orders) minus the warm process's, i.e. the compile time, and ``cache_load_s``
     the warm first calls (loading from the cache included).
     """
@@ -109,8 +112,12 @@ def check_compile_cache(dtypes: list[str], *, fresh: bool = True) -> dict:
     cold_s = {name: sum(calls.values()) for name, calls in cold["first_call_s"].items()}
     warm_s = {name: sum(calls.values()) for name, calls in warm["first_call_s"].items()}
     loaded = sum(stats["hits"] for stats in warm["dispatchers"].values())
+    from impls._plan_cache import describe_active_plan
+
+    plan_reused = cold.get("plan") == warm.get("plan") == describe_active_plan()
     return {
-        "passed": not recompiled and loaded > 0,
+        "passed": not recompiled and loaded > 0 and plan_reused,
+        "plan_reused": plan_reused,
         "fresh_cache": fresh,
         "recompiled": recompiled,
         "first_compile_s": {name: cold_s[name] - warm_s[name] for name in cold_s},

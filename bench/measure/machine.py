@@ -15,26 +15,10 @@ import numpy as np
 import threadpoolctl
 
 import impls
-from impls import _fused_kernel
+from impls import _fused_plan, _plan_cache
+from impls._plan_cache import cpu_model
 
 CACHE_DIR = "/sys/devices/system/cpu/cpu0/cache"
-
-
-def cpu_model() -> str:
-    """The CPU's model name (/proc/cpuinfo, else py-cpuinfo, else the platform's processor)."""
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    try:
-        import cpuinfo
-
-        return cpuinfo.get_cpu_info().get("brand_raw") or platform.processor()
-    except Exception:  # py-cpuinfo can fail on exotic platforms; the model is informative only
-        return platform.processor() or "unknown"
 
 
 def memory_bytes() -> int:
@@ -104,7 +88,17 @@ def machine_info() -> dict:
         "numba_threading_layer": numba_threading_layer(),
         "numba_threads": numba.get_num_threads(),
         "cache_bytes": cache_bytes(),
-        # why: the fused kernels' block sizes and walks depend on it (impls/_fused_kernel.Tuning)
-        "llvm_cpu": _fused_kernel.HOST_CPU_NAME,
-        "fused_kernel_tuning": _fused_kernel.HOST_TUNING.name,
+        # why: the fused kernels' block sizes and walks depend on it (impls/_fused_plan)
+        "llvm_cpu": _fused_plan.HOST_CPU_NAME,
+        "fused_kernel_tuning": _fused_plan.HOST_TUNING.name,
+        "fused_kernel_plan": _plan_cache.describe_active_plan(),
     }
+
+
+def kernel_plan_line(plan: dict) -> str:
+    """One line saying which variants the fused kernels use (``fused_kernel_plan`` of machine_info)."""
+    if plan.get("source") == "plan file":
+        return (f"fused kernels: this machine's plan, measured by `vecbench tune` on {plan.get('created')} "
+                f"({plan.get('path')})")
+    return (f"fused kernels: built-in defaults (`{_fused_plan.HOST_TUNING.name}` for {_fused_plan.HOST_CPU_NAME}); "
+            "`vecbench tune` measures a plan for this machine")

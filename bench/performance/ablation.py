@@ -21,7 +21,11 @@ from bench.measure.timing import interleaved_times
 from bench.cli import positive_int, size_type
 from bench.results.units import format_fraction, format_seconds
 from impls import _fused_kernel as fused
+from impls import _fused_plan
 from impls import peers
+
+#: How the printed line names where the variant comes from.
+PLAN_SOURCES = {"plan": "from this machine's plan, vecbench tune", "built-in": "built-in default"}
 
 STAGES = {
     "logits pass only": fused.LOGITS_ONLY,
@@ -45,8 +49,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def measure(m: int, n_x: int, order: str, threads: int, rounds: int) -> dict:
     """Median seconds and fraction of the floor of each stage, and the bandwidth measured."""
     w, b, X, Y = kernel_args(m, n_x, "float64", order)
-    args = fused.driver_args(w, b, X, Y)
-    walk, block = args[-2:]
+    variant, source = _fused_plan.variant_for(_fused_plan.operand_of(X)[1], X.dtype, n_x, threads)
+    args = _fused_plan.driver_args(w, b, X, Y, variant)
 
     def stage_kernel(stages: int):
         return lambda: fused.parallel_step(*args, threads, stages)
@@ -59,15 +63,16 @@ def measure(m: int, n_x: int, order: str, threads: int, rounds: int) -> dict:
     medians = {name: statistics.median(seconds) for name, seconds in times.items()}
     stages = {name: floor_fields(X.nbytes + Y.nbytes, median, bandwidth, threads) | {"median_s": median}
               for name, median in medians.items()}
-    return {"bandwidth": bandwidth, "walk": walk, "block": block, "stages": stages}
+    return {"bandwidth": bandwidth, "variant": variant.name, "variant_source": source, "block": args[-1],
+            "stages": stages}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     result = measure(args.m, args.n_x, args.order, args.threads, args.rounds)
     bandwidth = result["bandwidth"]["multi_thread_GBps" if args.threads > 1 else "single_thread_GBps"]
-    print(f"m={args.m:,} n_x={args.n_x} {args.order} order, {args.threads} thread(s), walk {result['walk']}, "
-          f"block {result['block']} samples; read bandwidth {bandwidth:.1f} GB/s")
+    print(f"m={args.m:,} n_x={args.n_x} {args.order} order, {args.threads} thread(s), {result['variant']} "
+          f"({result['block']} samples, {PLAN_SOURCES[result['variant_source']]}); read bandwidth {bandwidth:.1f} GB/s")
     for name, stage in result["stages"].items():
         print(f"    {name:<24} {format_seconds(stage['median_s']):>10}  "
               f"{format_fraction(stage['fraction_of_floor']):>5} of floor")

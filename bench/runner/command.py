@@ -22,6 +22,8 @@ import impls
 
 from bench.analysis import charts, report
 from bench.cli import call_main
+from bench.measure.machine import kernel_plan_line
+from impls._plan_cache import describe_active_plan
 from bench.results.schema import RESULTS_DIR, FAILED, STATUSES, Point, entry_key, entry_status, run_section
 from bench.runner.plugin import VecbenchPlugin
 from bench.results.units import format_duration, format_seconds
@@ -195,6 +197,7 @@ def announce(plugin: VecbenchPlugin, path: Path) -> None:
     print(f"vecbench run: {settings.preset} preset, {len(settings.grid.points())} points "
           f"({len(plugin.points)} to run), threads {settings.threads}, "
           f"budget {format_seconds(settings.budget_s)} per call → {path}", flush=True)
+    print(f"  {kernel_plan_line(describe_active_plan())}", flush=True)
     for m, n_x in settings.grid.dropped_sizes:
         print(f"  size m={m}, n_x={n_x} left out: it would not fit in the available memory")
 

@@ -60,6 +60,10 @@ def caches_text(machine: dict) -> str:
                      for level, size in sorted(caches.items()))
     if machine.get("llvm_cpu"):
         text += f"; LLVM CPU `{machine['llvm_cpu']}`, fused-kernel tuning `{machine.get('fused_kernel_tuning', '?')}`"
+        plan = machine.get("fused_kernel_plan")
+        if plan:  # why: files written before `vecbench tune` existed have none
+            text += (f" (variants from this machine's plan, `vecbench tune` of {plan.get('created')})"
+                     if plan.get("source") == "plan file" else " (built-in defaults, no measured plan)")
     return text
 
 
