@@ -241,8 +241,10 @@ _SUM_FLAGS = {"reassoc", "contract"}
 #: time for dw; or along samples after copying each block into a feature-major scratch (F
 #: order, few features). The _PIPELINED walks do the dw pass of a block and the logits pass of
 #: the next one in one sweep (see _accumulate_and_next_logits_feature_major).
+#: SAMPLE_MAJOR_MICRO does the whole step on micro-blocks of samples small enough for L1 (see
+#: _micro_blocks).
 (FEATURE_MAJOR, SAMPLE_MAJOR, SAMPLE_MAJOR_TRANSPOSED, SAMPLE_MAJOR_GROUPED, SAMPLE_MAJOR_GROUPED_DW,
- FEATURE_MAJOR_PIPELINED, SAMPLE_MAJOR_PIPELINED) = range(7)
+ FEATURE_MAJOR_PIPELINED, SAMPLE_MAJOR_PIPELINED, SAMPLE_MAJOR_MICRO) = range(8)
 
 
 #: Feature rows handled together by the feature-major passes.
@@ -534,6 +536,29 @@ def _accumulate_and_next_logits_sample_major(w, b, XT, start, next_start, count,
         z_next[i] = b + total
 
 
+#: Bytes of X per micro-block of SAMPLE_MAJOR_MICRO (a third of a 48 KiB L1: X's rows, z, dz).
+MICRO_BYTES = 32 * 1024
+
+
+# why micro-blocks (F order): the dw pass of a block re-reads it from L2 (or L3), and on one
+# core those reads compete with the memory stream for the same miss buffers: at m=10⁶, n_x=100
+# on one thread the dw pass added a third to the step. A micro-block of MICRO_BYTES runs the
+# logits (X from memory), the per-sample math (vectorised across its samples) and the dw pass (X
+# from L1) before the next one, so X leaves L1 only once. z, dz and the lanes' products keep
+# their positions in the enclosing block, so the lanes chain exactly as with whole blocks and the
+# log1p of the lanes is still taken once per block.
+@numba.njit(cache=True)
+def _micro_blocks(w, b, XT, y, start, stop, z, dz, products, dw):
+    """Logits, per-sample math and dw of samples [start, stop) of sample-major ``XT``, a
+    micro-block at a time: z[i] ← max(s, 0), dz, products as _per_sample; dw += Σ x·dz."""
+    micro = max(16, MICRO_BYTES // (8 * XT.shape[1]) // 16 * 16)  # why 16: whole SIMD iterations
+    for low in range(0, stop - start, micro):
+        high = min(low + micro, stop - start)
+        _logits_sample_groups(w, b, XT, start + low, start + high, z[low:])
+        _per_sample(y, start + low, start + high, z[low:], dz[low:], products[low:])
+        _accumulate_sample_groups(XT, start + low, start + high, dz[low:], dw)
+
+
 #: How much of the step run_blocks does: the logits pass alone (its "cost" is then Σ z); also
 #: the per-sample math (dw stays 0); everything. The kernels do everything; ``bench.ablation``
 #: times the first two alone, to show where a step's time goes.
@@ -558,6 +583,7 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
     pipelined = stages == WHOLE_STEP and (walk == FEATURE_MAJOR_PIPELINED or walk == SAMPLE_MAJOR_PIPELINED)
     z_next = np.empty(block if pipelined else 0)
     have_logits = False  # z already holds this block's logits (a pipelined sweep made them)
+    micro_blocks = walk == SAMPLE_MAJOR_MICRO and stages == WHOLE_STEP
     db = 0.0
     cost = 0.0
     for k in range(first, last):
@@ -566,23 +592,26 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
         count = stop - start
         if have_logits:
             z, z_next = z_next, z
+        elif micro_blocks:
+            _micro_blocks(w, b, X, y, start, stop, z, dz, products, dw)
         elif walk == SAMPLE_MAJOR_TRANSPOSED:
             _transpose_block(X, start, stop, scratch)
             _logits_feature_major(w, b, scratch, 0, count, z)
         elif walk == SAMPLE_MAJOR or walk == SAMPLE_MAJOR_GROUPED_DW or walk == SAMPLE_MAJOR_PIPELINED:
             _logits_sample_major(w, b, X, start, stop, z)
-        elif walk == SAMPLE_MAJOR_GROUPED:
+        elif walk == SAMPLE_MAJOR_GROUPED or walk == SAMPLE_MAJOR_MICRO:
             _logits_sample_groups(w, b, X, start, stop, z)
         else:
             _logits_feature_major(w, b, X, start, stop, z)
         if stages == LOGITS_ONLY:
             cost += _sum(z, count)
             continue
-        _per_sample(y, start, stop, z, dz, products)
+        if not micro_blocks:
+            _per_sample(y, start, stop, z, dz, products)
         _log1p_of_products(products, count)
         db += _sum(dz, count)
         cost += _sum(z, count) + _sum(products[count:], LANES)
-        if stages == WITHOUT_DW:
+        if stages == WITHOUT_DW or micro_blocks:
             continue
         # why only for a next block of the same length: one loop bound for both sweeps
         have_logits = pipelined and k + 1 < last and min(stop + block, m) - stop == count

@@ -155,7 +155,10 @@ def test_tune_measures_every_regime_and_saves_a_plan_the_kernels_use(plan_file, 
     for key, (walk, block_bytes) in saved.variants.items():
         measured = saved.measured[key]
         assert plan.Variant(walk, block_bytes).name == measured["best"] in out
-        assert measured["median_s"][measured["best"]] == min(measured["median_s"].values())
+        fastest = min(measured["median_s"].values())
+        assert measured["median_s"][measured["best"]] == fastest or (  # the default, within the noise
+            measured["best"] == measured["default"]
+            and measured["median_s"][measured["best"]] <= fastest * (1 + tune.MIN_GAIN))
     assert "saved in" in out
     assert "from this machine's plan" in _ablation_line(capsys)
 
