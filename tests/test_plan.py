@@ -12,7 +12,7 @@ import pytest
 from _reference import assert_matches, random_parameters, reference_step
 
 import impls
-from bench.measure.machine import machine_info
+from bench.measure.machine import kernel_plan_line, machine_info
 from bench.performance import ablation, tune
 from impls import _fused_kernel as fused
 from impls import _fused_plan as plan
@@ -104,6 +104,13 @@ def test_a_saved_plan_is_used_by_the_kernels_and_recorded(plan_file):
     for name in ("numba-fused", "numba-parallel"):
         got = impls.IMPLEMENTATIONS[name].propagate(w, b, X, Y)
         assert_matches(got, reference, np.float64)
+
+
+def test_run_targets_and_ablation_say_which_variants_they_use(plan_file):
+    assert "built-in defaults" in kernel_plan_line(_plan_cache.describe_active_plan())
+    _plan_cache.save_plan(_a_plan())
+    line = kernel_plan_line(_plan_cache.describe_active_plan())
+    assert "this machine's plan" in line and str(plan_file) in line
 
 
 def test_saving_keeps_other_machines_plans(plan_file):
