@@ -21,7 +21,6 @@ all, instead of silently loading a stale kernel.
 
 from __future__ import annotations
 
-import math
 import numba
 import numpy as np
 from llvmlite import ir

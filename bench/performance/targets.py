@@ -36,17 +36,16 @@ import impls
 from bench.measure.bandwidth import floor_fields, measure_read_bandwidth, read_once
 from bench.measure.compile_cache import check_compile_cache
 from bench.measure.machine import kernel_plan_line, last_level_cache_bytes, machine_info
+from bench.performance.target_lines import READ_ONCE, cache_lines, point_lines
 from bench.measure.timing import Step, interleaved_times, mismatch, timed_call
 from bench.measure.problems import describe_error, kernel_args, prepared_call
 from bench.results.writing import RESULTS_DIR, now_iso, write_json_atomically
 from bench.measure.threads import limited_threads
 from bench.cli import Progress, positive_int
 from bench.results.schema import REFERENCE
-from bench.results.units import format_fraction, format_ratio, format_seconds
+from bench.results.units import format_seconds
 from impls import peers
 
-#: The name of the read of X and Y timed beside the implementations (see measure_point).
-READ_ONCE = "(read X and Y once)"
 DTYPE = "float64"
 ORDERS = ("C", "F")
 DEFAULT_OUTPUT = RESULTS_DIR / "targets-latest.json"
@@ -57,8 +56,6 @@ QUICK_ROUNDS = 3
 #: this per call is not timed: it cannot be the fastest, and 7 rounds of it would take minutes.
 MAX_CALL_S = 1.0
 PROBE_M = 1000
-#: A preparation this long is printed beside the step's time (shorter ones are only recorded).
-PREPARE_SHOWN_S = 1e-3
 #: A probe that takes longer than this is not grown further: its extrapolation is trusted.
 PROBE_BUDGET_S = 0.3
 
@@ -249,72 +246,6 @@ def measure_point(point: TargetPoint, order: str, rounds: int, bandwidth: dict, 
             "last_level_cache_bytes": cache_bytes, "fits_in_cache": fits, "read_once": read,
             "implementations": {name: entries[name] for name in impls.IMPLEMENTATIONS if name in entries},
             "fastest": fastest, "checks": checks, "passed": all(c["passed"] for c in checks)}
-
-
-# ---------------------------------------------------------------------------------------------
-# Printing
-
-
-def _format_check(check: dict) -> str:
-    value = check.get("value")
-    if check["name"] == "fraction_of_read_once":
-        text = (f"{check['implementation']} at {format_fraction(value)} of a read of X and Y in the same rounds "
-                f"(≥ {check['threshold']})")
-        if check.get("fraction_of_floor") is not None:
-            text += f"; {format_fraction(check['fraction_of_floor'])} of the probe's floor"
-    elif check["name"].startswith("speedup"):
-        shown = format_ratio(value) if value is not None else "n/a"
-        text = f"{shown} {REFERENCE} (≥ {format_ratio(check['threshold'])})"
-        if check.get("reachable") is not None:
-            text += f"; at most {format_ratio(check['reachable'])} reachable: {REFERENCE} is at " \
-                    f"{format_fraction(1 / check['reachable'])} of the floor"
-    elif check["name"] == "ahead_of_every_peer" and value is not None:
-        text = f"{format_ratio(value)} the best peer ({check['detail']})"
-    else:
-        text = check.get("detail", check["name"])
-    return f"{'PASS' if check['passed'] else 'FAIL'} {text}"
-
-
-def point_lines(result: dict) -> list[str]:
-    """A point's lines of the printed table."""
-    threads = result.get("threads")
-    head = (f"m={result['m']:.0e} n_x={result['n_x']} {result['order']}"
-            f"{'' if threads is None else f', {threads} thread' + ('s' * (threads > 1))}: floor "
-            f"{format_seconds(result['floor_s'])}, fastest {result['fastest']}")
-    if result.get("fits_in_cache"):
-        head += (f" (X and Y, {result['bytes'] / 2**20:.0f} MiB, fit in the "
-                 f"{result['last_level_cache_bytes'] / 2**20:.0f} MiB last-level cache: partly read from cache)")
-    lines = [head]
-    read = result.get("read_once")
-    if read:
-        lines.append(f"    {READ_ONCE:<20} {format_seconds(read['median_s']):>10}  "
-                     f"{format_fraction(result['floor_s'] / read['median_s']):>5} of floor  "
-                     f"{read['achieved_GBps']:6.2f} GB/s")
-    for name, entry in result["implementations"].items():
-        if entry["status"] == "measured":
-            lines.append(f"    {name:<20} {format_seconds(entry['median_s']):>10}  "
-                         f"{format_fraction(entry['fraction_of_floor']):>5} of floor  "
-                         f"{entry['achieved_GBps']:6.2f} GB/s  "
-                         f"{format_fraction(entry['fraction_of_read_once']):>5} of read once"
-                         + (f"  (prepared once in {format_seconds(entry['prepare_s'])})"
-                            if entry.get("prepare_s", 0) >= PREPARE_SHOWN_S else ""))
-        else:
-            reason = entry.get("error") or f"~{format_seconds(entry.get('predicted_s') or entry.get('first_call_s'))}/call"
-            lines.append(f"    {name:<20} {entry['status']}: {reason}")
-    lines += [f"  {_format_check(check)}" for check in result["checks"]]
-    return lines
-
-
-def cache_lines(cache: dict) -> list[str]:
-    verdict = "PASS" if cache["passed"] else "FAIL"
-    detail = "every compiled function loaded from cache" if cache["passed"] else (
-        f"recompiled: {', '.join(cache['recompiled']) or 'nothing loaded from cache'}")
-    lines = [f"{verdict} second process, Numba on-disk cache: {detail}; fused-kernel plan "
-             f"{'the same, not re-tuned' if cache.get('plan_reused') else 'NOT the same'}"]
-    for name, seconds in cache["first_compile_s"].items():
-        compiled = f"first compile {format_seconds(seconds)}, then " if cache["fresh_cache"] else ""
-        lines.append(f"    {name:<20} {compiled}loaded from cache in {format_seconds(cache['cache_load_s'][name])}")
-    return lines
 
 
 # ---------------------------------------------------------------------------------------------
