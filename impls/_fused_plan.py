@@ -227,11 +227,20 @@ def variant_for(order: str, dtype, n_x: int, threads: int) -> tuple[Variant, str
     """The variant to use and where it comes from: ``"plan"`` (measured on this machine by
     ``vecbench tune``) or ``"built-in"`` (this CPU family's defaults)."""
     plan = _plan_cache.active_plan()
-    if plan is not None:
-        measured = plan.variants.get(regime_of(order, dtype, n_x, threads).key)
-        if measured is not None:
-            return Variant(*measured), "plan"
-    return default_variant(order, n_x), "built-in"
+    # why a memo: asked on every step; a small problem's whole step takes microseconds
+    key = (_plan_cache.plan_generation(), order, dtype, n_x, threads)
+    found = _chosen.get(key)
+    if found is None:
+        measured = None if plan is None else plan.variants.get(regime_of(order, dtype, n_x, threads).key)
+        found = (Variant(*measured), "plan") if measured is not None else (default_variant(order, n_x), "built-in")
+        if len(_chosen) > 4096:
+            _chosen.clear()
+        _chosen[key] = found
+    return found
+
+
+#: (plan generation, order, dtype, n_x, threads) → variant_for's answer
+_chosen: dict[tuple, tuple[Variant, str]] = {}
 
 
 def driver_args(w, b, X, Y, variant: Variant | None = None, threads: int = 1) -> tuple:

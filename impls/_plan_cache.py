@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -161,26 +162,59 @@ def save_plan(plan: Plan, path: Path | None = None) -> Path:
     with os.fdopen(handle, "w") as stream:
         json.dump(document, stream, indent=1)
     os.replace(temporary, path)
-    _loaded.clear()
+    forget_loaded_plan()
     return path
 
 
-#: path → (modification time, plan or None): re-read when the file changes
-_loaded: dict[str, tuple[float, Plan | None]] = {}
+#: How often active_plan looks at the file again. why: the kernels ask on every call, and a
+#: stat of the file costs microseconds, as much as a whole step on a small problem.
+RECHECK_S = 1.0
+
+
+@dataclass
+class _Loaded:
+    """What active_plan last read: for which $VECBENCH_PLAN_FILE, file and file state, when."""
+
+    environment: str | None = None
+    path: str = ""
+    stamp: int | None = None
+    checked: float = -float("inf")
+    plan: Plan | None = None
+    generation: int = 0  # changes whenever ``plan`` may have changed
+
+
+_loaded = _Loaded()
 
 
 def active_plan() -> Plan | None:
-    """This machine's plan from :func:`plan_path`, read once per change of the file."""
+    """This machine's plan from :func:`plan_path`, read again when the file changes (looked at
+    no more than once every RECHECK_S seconds, or at once if $VECBENCH_PLAN_FILE changes)."""
+    environment = os.environ.get(PLAN_FILE_ENV)
+    now = time.monotonic()
+    if environment == _loaded.environment and now - _loaded.checked < RECHECK_S:
+        return _loaded.plan
     path = plan_path()
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:
-        return None
-    cached = _loaded.get(str(path))
-    if cached is None or cached[0] != stamp:
-        cached = (stamp, load_plan(path))
-        _loaded[str(path)] = cached
-    return cached[1]
+        stamp = None
+    if (environment, str(path), stamp) != (_loaded.environment, _loaded.path, _loaded.stamp):
+        _loaded.environment, _loaded.path, _loaded.stamp = environment, str(path), stamp
+        _loaded.plan = None if stamp is None else load_plan(path)
+        _loaded.generation += 1
+    _loaded.checked = now
+    return _loaded.plan
+
+
+def plan_generation() -> int:
+    """A number that changes whenever :func:`active_plan` may return another plan."""
+    return _loaded.generation
+
+
+def forget_loaded_plan() -> None:
+    """Make the next :func:`active_plan` read the file again (after it was written)."""
+    _loaded.checked = -float("inf")
+    _loaded.stamp = -1
 
 
 def describe_active_plan() -> dict:
