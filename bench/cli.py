@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "compare": ("bench.analysis.compare", "compare results files: a change against the noise, machines side by side"),
     "targets": ("bench.performance.targets", "check the performance targets as ratios measured in one run"),
     "ablation": ("bench.performance.ablation", "time a fused step stage by stage against the bandwidth floor"),
+    "scale": ("bench.performance.scale", "time per step against m, in one process and on a Dask cluster"),
 }
 
 

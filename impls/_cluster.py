@@ -92,11 +92,13 @@ def configured_address() -> str | None:
     return os.environ.get("DASK_SCHEDULER_ADDRESS") or dask.config.get("scheduler-address", None)
 
 
-def _open(address: str, timeout: float):
+def _open(address: str, timeout: float, security=None):
     from distributed import Client
 
     try:
-        client = Client(address, timeout=timeout, set_as_default=False)
+        # why security=None is passed on: Client then builds one from Dask's own configuration
+        # (``distributed.comm.tls.*``), which is how a ``tls://`` address works from the CLI
+        client = Client(address, timeout=timeout, set_as_default=False, security=security)
     except (OSError, TimeoutError) as exc:
         raise SchedulerUnreachable(
             f"no Dask scheduler answered at {address} within {timeout:g} s "
@@ -109,15 +111,19 @@ def _open(address: str, timeout: float):
     return client
 
 
-def connect(address: str, timeout: float = CONNECT_TIMEOUT_S):
+def connect(address: str, timeout: float = CONNECT_TIMEOUT_S, security=None):
     """Use the running scheduler at ``address`` (e.g. ``tcp://10.0.0.5:8786``) from now on.
+
+    ``security``: a ``distributed.security.Security`` for a ``tls://`` scheduler; None takes
+    the certificates from Dask's configuration (``distributed.comm.tls.ca-file``,
+    ``distributed.comm.tls.client.cert`` / ``.key``, or the matching ``DASK_…`` variables).
 
     Raises :class:`SchedulerUnreachable` (a ``ConnectionError``) within ``timeout`` seconds if
     nothing answers, :class:`WorkerMismatch` if its workers lack this vecbench; in both cases
     the cluster in use stays as it was. Returns the ``distributed.Client``.
     """
     global _client
-    client = _open(address, timeout)
+    client = _open(address, timeout, security)
     with _lock:
         shutdown()
         _client = client
