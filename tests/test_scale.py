@@ -104,8 +104,8 @@ def _scale_args(folder: Path, *extra: str) -> list[str]:
 
 
 def test_scale_end_to_end_on_tiny_sizes(tmp_path, capsys):
-    """m = 1000 in process (three implementations, checked against numpy-vectorized) and
-    m = 3000 on the workers only (generated there, checked by numpy-vectorized run there)."""
+    """m = 1000: numpy-vectorized and numba-parallel in process, then dask-distributed; m = 3000:
+    on the workers only. Distributed data is generated there, checked by numpy-vectorized there."""
     (tmp_path / "results").mkdir()
     write_results(tmp_path / "results" / "latest.json", ms=(10, 100), nxs=(1,))
     status = scale.main(_scale_args(tmp_path, "--m", "1000", "3000", "--n-x", "3", "--rounds", "2",
@@ -118,7 +118,7 @@ def test_scale_end_to_end_on_tiny_sizes(tmp_path, capsys):
     assert set(got) == {("numpy-vectorized", 1000), ("numba-parallel", 1000), ("dask-distributed", 1000),
                         ("dask-distributed", 3000)}
     assert all(p.measured and len(p.samples) == 2 and p.prepare_s is not None for p in got.values())
-    assert results.data[("dask-distributed", 1000, 3)] == "scattered"
+    assert results.data[("dask-distributed", 1000, 3)] == "generated-on-workers"
     assert results.data[("dask-distributed", 3000, 3)] == "generated-on-workers"
     assert "fixed cost per dask-distributed step" in out
     assert (tmp_path / "charts" / "scale.png").is_file() and (tmp_path / "charts" / "scale.svg").is_file()

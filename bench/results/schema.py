@@ -113,9 +113,8 @@ SCALE_POINTS = "points"
 #: a size whose X would not fit where the implementation runs (this process, or the workers)
 SKIPPED_MEMORY = "skipped-memory"
 SCALE_STATUSES = (MEASURED, FAILED, SKIPPED_MEMORY)
-#: where a distributed point's data came from
-DATA_SCATTERED = "scattered"  # built in this process (the same X as the in-process points), sent once
-DATA_GENERATED = "generated-on-workers"  # make_distributed_problem: X never on the client
+#: where a distributed point's data came from: make_distributed_problem, X never on the client
+DATA_GENERATED = "generated-on-workers"
 
 
 def scale_section(*, command: str, started: str, threads: int, rounds: int, dtype: str,

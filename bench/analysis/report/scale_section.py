@@ -84,10 +84,10 @@ def scale_section(scale: ScaleResults, figures: ScaleFigures, chart_png: str | N
         f"From `{scale.path}` (`{scale.command}`, started {scale.started}), on {cpu} "
         f"({scale.machine.get('cores', '?')} cores), {scale.threads} thread(s) for the in-process "
         f"implementations; the Dask cluster: {_cluster_text(scale)}. Each time is the median of "
-        f"{scale.rounds or '?'} steps after a checked warm-up step; the preparation (scattering X, or "
-        "generating it on the workers where it does not fit in this process) is timed apart. "
-        f"Where only {DISTRIBUTED} is listed, X was generated on the workers and never existed here; its "
-        "first step was checked against numpy-vectorized run on the workers." + state,
+        f"{scale.rounds or '?'} steps after a checked warm-up step; the preparation is timed apart (prep.). "
+        f"{DISTRIBUTED}'s X was generated on the workers, never in this process, and its first step "
+        "checked against numpy-vectorized run there; the in-process implementations ran before it on an X "
+        "of the same size built here (the two never coexisted), where it fit in memory." + state,
         "### Time per step\n\n" + table(["m", "n_x", *grid.impls],
                                          [[f"{m:,}", f"{n_x:,}", *(_cell(scale, i, m, n_x) for i in grid.impls)]
                                           for n_x in grid.nxs for m in grid.ms

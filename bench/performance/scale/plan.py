@@ -1,9 +1,9 @@
 """What ``vecbench scale`` measures: the sizes, and where each fits (this process, the workers).
 
-A size is measured *in process* (``numpy-vectorized``, ``numba-parallel``, and
-``dask-distributed`` on the same X scattered once) when X, the reference's temporaries and, on an
-embedded cluster, the workers' copy of X fit in this machine's available memory; above that only
-``dask-distributed`` runs, on data generated on the workers, as long as the workers hold it.
+``dask-distributed`` runs at every size, on data generated on the workers, as long as they hold
+it; ``numpy-vectorized`` and ``numba-parallel`` also run *in process* where X and the
+reference's temporaries fit in this machine's available memory (before the distributed problem
+of the same size is generated: the two never coexist).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bench.measure.dask_cluster import NAME as DISTRIBUTED
 from bench.measure.dask_cluster import cluster_capacity_bytes, distributed_refusal
-from bench.measure.memory import HEADROOM, available_bytes, data_bytes, problem_bytes
+from bench.measure.memory import HEADROOM, available_bytes, problem_bytes
 
 IN_PROCESS = ("numpy-vectorized", "numba-parallel")
 DTYPE = "float64"
@@ -47,10 +47,9 @@ def default_ms(max_m: int) -> list[int]:
     return sorted(set(sizes))
 
 
-def fits_in_process(m: int, n_x: int, local_bytes: int, embedded: bool) -> bool:
-    """X and the reference's temporaries here, plus the workers' copy when they share this machine."""
-    needed = problem_bytes(m, n_x, DTYPE) + (data_bytes(m, n_x, DTYPE) if embedded else 0)
-    return local_bytes <= 0 or needed <= local_bytes
+def fits_in_process(m: int, n_x: int, local_bytes: int) -> bool:
+    """X and the reference's temporaries in ``local_bytes`` (0: unknown, assume they fit)."""
+    return local_bytes <= 0 or problem_bytes(m, n_x, DTYPE) <= local_bytes
 
 
 def plan_sizes(ms: list[int], nxs: list[int], cluster: dict, *, explicit: bool,
@@ -69,6 +68,6 @@ def plan_sizes(ms: list[int], nxs: list[int], cluster: dict, *, explicit: bool,
             reason = distributed_refusal(m, n_x, DTYPE, capacity)
             if reason and explicit:
                 raise ValueError(f"--m {m}: {reason}; choose a smaller m or a larger cluster")
-            in_process = fits_in_process(m, n_x, local_bytes, embedded) and m <= (max_in_process_m or m)
+            in_process = fits_in_process(m, n_x, local_bytes) and m <= (max_in_process_m or m)
             plans.append(SizePlan(m, n_x, in_process, reason))
     return plans

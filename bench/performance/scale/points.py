@@ -1,7 +1,9 @@
 """Measuring one size of ``vecbench scale``: prepare once, check the first step, time the rest.
 
-Every implementation is prepared once (``prepare_s``), its first step is checked against
-``numpy-vectorized`` (and is the warm-up), then the steps are timed in interleaved rounds
+The in-process implementations run first on an X built here, which is then freed; then
+``dask-distributed`` on the same problem generated on the workers (so the two copies never
+coexist in this machine's memory). Every implementation is prepared once (``prepare_s``), its
+first step is checked against ``numpy-vectorized`` (and is the warm-up), then timed in rounds
 (:func:`bench.measure.timing.interleaved_times`); each step gets another ``w`` (a few fixed
 perturbations, built before the timing), so no step could be answered from an earlier one.
 """
@@ -20,8 +22,8 @@ import numpy as np
 import impls
 from bench.measure.problems import describe_error, kernel_args, prepared_call
 from bench.measure.timing import Step, interleaved_times, mismatch, timed_call
-from bench.performance.scale.plan import DISTRIBUTED, DTYPE, SizePlan
-from bench.results.schema import (DATA_GENERATED, DATA_SCATTERED, FAILED, MEASURED, REFERENCE, SKIPPED_MEMORY,
+from bench.performance.scale.plan import DISTRIBUTED, DTYPE, IN_PROCESS, SizePlan
+from bench.results.schema import (DATA_GENERATED, FAILED, MEASURED, REFERENCE, SKIPPED_MEMORY,
                                   scale_point)
 
 #: how many different w the timed steps cycle through
@@ -50,46 +52,37 @@ def _measured(name: str, plan: SizePlan, seconds: list[float], prepare_s: float,
                        compile_s=compile_s, data=data, checked_against=checked)
 
 
-def _release(data: tuple) -> None:
-    """Drop a prepared problem's chunks from the workers now (why: the next, larger size must not
-    find them there), then collect this process's garbage."""
-    for item in data:
-        futures = getattr(item, "futures", None)
-        if futures:
-            item.client.cancel(futures)
+def _release(problem) -> None:
+    """Drop a distributed problem's chunks from the workers now (why: the next, larger size
+    must not find them there), then collect this process's garbage."""
+    problem.client.cancel(problem.futures)
     gc.collect()
 
 
 def measure_in_process(plan: SizePlan, rounds: int) -> list[dict]:
-    """Every implementation on one X built here (dask-distributed: X scattered to the workers)."""
+    """numpy-vectorized and numba-parallel on one X built here, timed in interleaved rounds;
+    X is unreachable once this returns (why: it must never coexist with a distributed problem)."""
     args = kernel_args(plan.m, plan.n_x, DTYPE, "C")
     w, b = args[0], args[1]
     reference = Step.of(impls.IMPLEMENTATIONS[REFERENCE].kernel(*args))
-    points, steps, started, prepared = {}, {}, {}, []
-    try:
-        for name in plan.impls:
-            impl = impls.IMPLEMENTATIONS[name]
-            try:
-                prepare_s, step, step_args = prepared_call(impl.prepare, args)
-                prepared.append(step_args[2:])
-                first_s, output = timed_call(step, step_args)
-            except Exception as exc:  # a failing implementation is recorded; the others go on
-                points[name] = scale_point(name, plan.m, plan.n_x, FAILED, error=describe_error(exc))
-                continue
-            error = mismatch(output, reference, DTYPE, impl.float64_rtol)
-            if error:
-                points[name] = scale_point(name, plan.m, plan.n_x, FAILED, error=error)
-                continue
-            steps[name] = fresh_weight_step(step, w, b, step_args[2:])
-            started[name] = (prepare_s, first_s)
-        for name, seconds in interleaved_times(steps, (), rounds).items():
-            data = DATA_SCATTERED if name == DISTRIBUTED else None
-            points[name] = _measured(name, plan, seconds, *started[name], data, REFERENCE)
-    finally:
-        steps.clear()
-        for data in prepared:
-            _release(data)
-    return [points[name] for name in plan.impls if name in points]
+    points, steps, started = {}, {}, {}
+    for name in IN_PROCESS:
+        impl = impls.IMPLEMENTATIONS[name]
+        try:
+            prepare_s, step, step_args = prepared_call(impl.prepare, args)
+            first_s, output = timed_call(step, step_args)
+        except Exception as exc:  # a failing implementation is recorded; the others go on
+            points[name] = scale_point(name, plan.m, plan.n_x, FAILED, error=describe_error(exc))
+            continue
+        error = mismatch(output, reference, DTYPE, impl.float64_rtol)
+        if error:
+            points[name] = scale_point(name, plan.m, plan.n_x, FAILED, error=error)
+            continue
+        steps[name] = fresh_weight_step(step, w, b, step_args[2:])
+        started[name] = (prepare_s, first_s)
+    for name, seconds in interleaved_times(steps, (), rounds).items():
+        points[name] = _measured(name, plan, seconds, *started[name], None, REFERENCE)
+    return [points[name] for name in IN_PROCESS if name in points]
 
 
 def _numpy_chunk_sums(chunk, w, b):
@@ -135,7 +128,7 @@ def measure_distributed(plan: SizePlan, rounds: int) -> list[dict]:
         return [scale_point(DISTRIBUTED, plan.m, plan.n_x, FAILED, error=describe_error(exc), data=DATA_GENERATED)]
     finally:
         if prepared is not None:
-            _release(prepared.data)
+            _release(prepared.data[0])
     return [_measured(DISTRIBUTED, plan, seconds, prepare_s, first_s, DATA_GENERATED, CHECKED_ON_WORKERS)]
 
 
@@ -143,4 +136,6 @@ def measure_size(plan: SizePlan, rounds: int) -> list[dict]:
     """The points of one size: skipped (too large for the workers), in process, or distributed."""
     if plan.skipped:
         return [scale_point(DISTRIBUTED, plan.m, plan.n_x, SKIPPED_MEMORY, error=plan.skipped)]
-    return measure_in_process(plan, rounds) if plan.in_process else measure_distributed(plan, rounds)
+    in_process = measure_in_process(plan, rounds) if plan.in_process else []
+    gc.collect()  # why: the in-process X is unreachable now; free it before the workers fill up
+    return in_process + measure_distributed(plan, rounds)
