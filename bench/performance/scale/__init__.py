@@ -89,9 +89,11 @@ def _shutdown(interrupted: bool = False) -> None:
 def sweep(document: dict, plans: list, args, progress: Progress) -> None:
     """Measure every planned size into ``document``, writing it after each point."""
     for index, plan in enumerate(plans):
-        points = measure_size(plan, args.rounds)
-        document[SCALE_POINTS].extend(points)
-        write_json_atomically(args.out, document)
+        points = []
+        for point in measure_size(plan, args.rounds):
+            points.append(point)
+            document[SCALE_POINTS].append(point)
+            write_json_atomically(args.out, document)  # why: Ctrl-C keeps every finished point
         left = len(plans) - index - 1
         progress.advance(f"m={plan.m:,} n_x={plan.n_x}", f"{left} sizes left",
                          "\n".join(point_line(point) for point in points), keep=True)

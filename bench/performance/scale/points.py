@@ -15,7 +15,7 @@ import itertools
 import math
 import statistics
 import time
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -132,10 +132,13 @@ def measure_distributed(plan: SizePlan, rounds: int) -> list[dict]:
     return [_measured(DISTRIBUTED, plan, seconds, prepare_s, first_s, DATA_GENERATED, CHECKED_ON_WORKERS)]
 
 
-def measure_size(plan: SizePlan, rounds: int) -> list[dict]:
-    """The points of one size: skipped (too large for the workers), in process, or distributed."""
+def measure_size(plan: SizePlan, rounds: int) -> Iterator[dict]:
+    """The points of one size as each finishes: skipped (too large for the workers), or the
+    in-process ones (where X fits here) and then dask-distributed's."""
     if plan.skipped:
-        return [scale_point(DISTRIBUTED, plan.m, plan.n_x, SKIPPED_MEMORY, error=plan.skipped)]
-    in_process = measure_in_process(plan, rounds) if plan.in_process else []
+        yield scale_point(DISTRIBUTED, plan.m, plan.n_x, SKIPPED_MEMORY, error=plan.skipped)
+        return
+    if plan.in_process:
+        yield from measure_in_process(plan, rounds)
     gc.collect()  # why: the in-process X is unreachable now; free it before the workers fill up
-    return in_process + measure_distributed(plan, rounds)
+    yield from measure_distributed(plan, rounds)
