@@ -95,6 +95,18 @@ def test_sizes_too_large_for_the_workers_are_skipped_by_default_and_refused_when
         plan_sizes([10**8], [100], cluster, explicit=True, available=4 * GIB)
 
 
+def test_a_size_that_no_longer_fits_is_skipped_when_its_turn_comes(monkeypatch):
+    """Memory taken by another process since the plan: nothing is built, the points say why."""
+    from bench.performance.scale import plan as plan_module
+    from bench.performance.scale.points import measure_size
+
+    monkeypatch.setattr(plan_module, "available_bytes", lambda: 10**6)
+    got = list(measure_size(plan_module.SizePlan(10**6, 10, in_process=True), rounds=3, embedded=True))
+    assert [(p["impl"], p["status"]) for p in got] == [
+        ("numpy-vectorized", SKIPPED_MEMORY), ("numba-parallel", SKIPPED_MEMORY), ("dask-distributed", SKIPPED_MEMORY)]
+    assert "in this process needs about" in got[0]["error"] and "on the embedded workers needs" in got[2]["error"]
+
+
 # ---------------------------------------------------------------- the command
 
 

@@ -88,9 +88,10 @@ def _shutdown(interrupted: bool = False) -> None:
 
 def sweep(document: dict, plans: list, args, progress: Progress) -> None:
     """Measure every planned size into ``document``, writing it after each point."""
+    embedded = bool(document[SCALE_SECTION]["dask_cluster"].get("embedded"))
     for index, plan in enumerate(plans):
         points = []
-        for point in measure_size(plan, args.rounds):
+        for point in measure_size(plan, args.rounds, embedded):
             points.append(point)
             document[SCALE_POINTS].append(point)
             write_json_atomically(args.out, document)  # why: Ctrl-C keeps every finished point

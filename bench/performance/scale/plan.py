@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bench.measure.dask_cluster import NAME as DISTRIBUTED
 from bench.measure.dask_cluster import cluster_capacity_bytes, distributed_refusal
-from bench.measure.memory import HEADROOM, available_bytes, problem_bytes
+from bench.measure.memory import HEADROOM, available_bytes, data_bytes, problem_bytes, refusal
 
 IN_PROCESS = ("numpy-vectorized", "numba-parallel")
 DTYPE = "float64"
@@ -71,3 +71,14 @@ def plan_sizes(ms: list[int], nxs: list[int], cluster: dict, *, explicit: bool,
             in_process = fits_in_process(m, n_x, local_bytes) and m <= (max_in_process_m or m)
             plans.append(SizePlan(m, n_x, in_process, reason))
     return plans
+
+
+def refused_now(plan: SizePlan, embedded: bool) -> tuple[str | None, str | None]:
+    """``(why not in process, why not on the workers)`` with the memory available *now*, or None
+    each. why again at measuring time: another process may have taken memory since the plan."""
+    available = available_bytes()
+    local = refusal(f"m={plan.m:,} at n_x={plan.n_x} in this process", problem_bytes(plan.m, plan.n_x, DTYPE),
+                    available) if plan.in_process else None
+    workers = refusal(f"m={plan.m:,} at n_x={plan.n_x} on the embedded workers", data_bytes(plan.m, plan.n_x, DTYPE),
+                      available) if embedded else None
+    return local, workers

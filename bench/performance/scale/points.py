@@ -22,7 +22,7 @@ import numpy as np
 import impls
 from bench.measure.problems import describe_error, kernel_args, prepared_call
 from bench.measure.timing import Step, interleaved_times, mismatch, timed_call
-from bench.performance.scale.plan import DISTRIBUTED, DTYPE, IN_PROCESS, SizePlan
+from bench.performance.scale.plan import DISTRIBUTED, DTYPE, IN_PROCESS, SizePlan, refused_now
 from bench.results.schema import (DATA_GENERATED, FAILED, MEASURED, REFERENCE, SKIPPED_MEMORY,
                                   scale_point)
 
@@ -132,13 +132,18 @@ def measure_distributed(plan: SizePlan, rounds: int) -> list[dict]:
     return [_measured(DISTRIBUTED, plan, seconds, prepare_s, first_s, DATA_GENERATED, CHECKED_ON_WORKERS)]
 
 
-def measure_size(plan: SizePlan, rounds: int) -> Iterator[dict]:
-    """The points of one size as each finishes: skipped (too large for the workers), or the
-    in-process ones (where X fits here) and then dask-distributed's."""
-    if plan.skipped:
-        yield scale_point(DISTRIBUTED, plan.m, plan.n_x, SKIPPED_MEMORY, error=plan.skipped)
-        return
+def measure_size(plan: SizePlan, rounds: int, embedded: bool) -> Iterator[dict]:
+    """The points of one size as each finishes: skipped (too large for the workers, or for the
+    memory available now), or the in-process ones (where X fits here), then dask-distributed's."""
+    local, workers = refused_now(plan, embedded)
     if plan.in_process:
-        yield from measure_in_process(plan, rounds)
+        if local:
+            yield from (scale_point(name, plan.m, plan.n_x, SKIPPED_MEMORY, error=local) for name in IN_PROCESS)
+        else:
+            yield from measure_in_process(plan, rounds)
     gc.collect()  # why: the in-process X is unreachable now; free it before the workers fill up
-    yield from measure_distributed(plan, rounds)
+    reason = plan.skipped or workers
+    if reason:
+        yield scale_point(DISTRIBUTED, plan.m, plan.n_x, SKIPPED_MEMORY, error=reason)
+    else:
+        yield from measure_distributed(plan, rounds)
