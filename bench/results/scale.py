@@ -33,6 +33,7 @@ class ScaleResults:
     implementations: tuple[str, ...]  # every registered name, registry order (colours)
     machine: dict[str, Any]
     dask_cluster: dict[str, Any] | None
+    load_average: dict[str, Any]  # "start", "end": the machine's 1-minute load (other processes)
     points: tuple[PointRecord, ...]
     data: dict[tuple[str, int, int], str | None]  # (impl, m, n_x) → where its data came from
 
@@ -117,5 +118,7 @@ def load_scale_results(path: str | Path) -> ScaleResults:
         rounds=section.get("rounds") if isinstance(section.get("rounds"), int) else None, dtype=dtype,
         implementations=tuple(n for n in names if isinstance(n, str)) if isinstance(names, list) else (),
         machine=section.get("machine") if isinstance(section.get("machine"), dict) else {},
-        dask_cluster=cluster if isinstance(cluster, dict) else None, points=points,
+        dask_cluster=cluster if isinstance(cluster, dict) else None,
+        load_average=section.get("load_average") if isinstance(section.get("load_average"), dict) else {},
+        points=points,
         data={(e["impl"], e["m"], e["n_x"]): e.get("data") for e in entries})

@@ -120,15 +120,18 @@ DATA_GENERATED = "generated-on-workers"
 def scale_section(*, command: str, started: str, threads: int, rounds: int, dtype: str,
                   implementations: list[str], machine: dict | None = None,
                   dask_cluster: dict | None = None, finished: str | None = None,
-                  complete: bool = False) -> dict:
+                  complete: bool = False, load_average: dict | None = None) -> dict:
     """The file's header: the command, the timing settings, the machine and the Dask cluster.
 
     ``implementations``: every registered name in registry order (why: the charts give each its
-    colour by that position, the same as in ``vecbench run``'s charts).
+    colour by that position, the same as in ``vecbench run``'s charts). ``load_average``: the
+    machine's 1-minute load at the start and the end (``{"start": …, "end": …}``), because other
+    processes on the same cores slow the steps (threaded kernels most).
     """
     return {"schema": SCALE_SCHEMA_VERSION, "command": command, "started": started, "finished": finished,
             "complete": complete, "threads": threads, "rounds": rounds, "dtype": dtype,
-            "implementations": implementations, "machine": machine, "dask_cluster": dask_cluster}
+            "implementations": implementations, "machine": machine, "dask_cluster": dask_cluster,
+            "load_average": load_average}
 
 
 def scale_point(impl: str, m: int, n_x: int, status: str, *, times_s: list[float] | None = None,

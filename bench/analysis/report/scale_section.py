@@ -78,6 +78,12 @@ def scale_section(scale: ScaleResults, figures: ScaleFigures, chart_png: str | N
     """The section's Markdown; ``chart_png``/``chart_svg``: the chart's paths relative to the report."""
     grid = scale.grid
     state = "" if scale.complete else " **Incomplete**: the sweep was interrupted; what finished is shown."
+    load = scale.load_average
+    if load.get("start") is not None:
+        state += (f" The machine's 1-minute load average was {load['start']:.2f} at the start and "
+                  f"{load['end']:.2f} at the end" if load.get("end") is not None else
+                  f" The machine's 1-minute load average was {load['start']:.2f} at the start")
+        state += " (other processes on the same cores slow the steps, threaded kernels most)."
     cpu = scale.machine.get("cpu", "CPU not recorded")
     parts = [
         TITLE,

@@ -12,6 +12,7 @@ of a distributed step and the crossovers (:mod:`bench.analysis.scale`), the char
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -139,7 +140,7 @@ def _run(args, argv: list[str], threads: int, cluster: dict, plans: list) -> int
     with limited_threads(threads):
         section = scale_section(command=command, started=now_iso(), threads=threads, rounds=args.rounds,
                                 dtype=DTYPE, implementations=list(IMPLEMENTATIONS), machine=machine_info(),
-                                dask_cluster=cluster)
+                                dask_cluster=cluster, load_average={"start": os.getloadavg()[0], "end": None})
         document = {SCALE_SECTION: section, SCALE_POINTS: []}
         write_json_atomically(args.out, document)
         print(f"{PROG}: {len(plans)} sizes on {cluster['n_workers']} Dask workers at {cluster['scheduler']}, "
@@ -153,5 +154,6 @@ def _run(args, argv: list[str], threads: int, cluster: dict, plans: list) -> int
         finally:
             progress.close()
     section.update(finished=now_iso(), complete=True)
+    section["load_average"]["end"] = os.getloadavg()[0]
     write_json_atomically(args.out, document)
     return finish(args)
