@@ -75,6 +75,8 @@ def test_fixed_cost_and_crossovers_follow_the_models(tmp_path):
     found = {(c.against, c.n_x): c for c in figures.crossovers}
     assert found[("numba-parallel", 100)].kind == "measured"
     assert found[("numba-parallel", 100)].m == pytest.approx(5e5, rel=1e-6)
+    assert found[("numba-parallel", 100)].measured_text() == "first faster at m = 1,000,000 (slower at m = 100,000)"
+    assert found[("numba-parallel", 10)].measured_text() == "slower at every m measured by both"
     assert found[("numba-parallel", 10)].kind == "extrapolated"
     assert found[("numba-parallel", 10)].m == pytest.approx(5e6, rel=1e-6) and "extrapolated" in found[("numba-parallel", 10)].text()
     assert found[("numpy-vectorized", 10)].kind == "extrapolated"

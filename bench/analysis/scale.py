@@ -37,6 +37,16 @@ class ScaleCrossover:
     kind: str
     m: float | None = None
     measured_up_to: int | None = None  # the largest m at which both were measured
+    #: the measured medians' own answer: the smallest m at which dask-distributed's median is
+    #: below the other's (None: at no m measured by both), and the m measured just before it
+    first_faster_m: int | None = None
+    slower_before_m: int | None = None
+
+    def measured_text(self) -> str:
+        if self.first_faster_m is None:
+            return "slower at every m measured by both" if self.measured_up_to else "no m measured by both"
+        before = f" (slower at m = {format_count(self.slower_before_m)})" if self.slower_before_m else ""
+        return f"first faster at m = {format_count(self.first_faster_m)}{before}"
 
     def text(self) -> str:
         if self.kind == "unavailable":
@@ -79,7 +89,10 @@ def _crossover(scale: ScaleResults, figures_models: dict, against: str, n_x: int
     kind, m_star = costmodel.crossover_point(mine, theirs, n_x)
     if kind == "above":
         kind = "measured" if top is not None and m_star <= top else "extrapolated"
-    return ScaleCrossover(against, n_x, kind, m_star, top)
+    faster = [m for m in both if grid.point(DISTRIBUTED, m, n_x).median_s < grid.point(against, m, n_x).median_s]
+    first = min(faster) if faster else None
+    before = max((m for m in both if first is not None and m < first), default=None)
+    return ScaleCrossover(against, n_x, kind, m_star, top, first, before)
 
 
 def scale_figures(scale: ScaleResults) -> ScaleFigures:

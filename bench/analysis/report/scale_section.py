@@ -62,9 +62,9 @@ def _crossover_table(figures: ScaleFigures) -> str:
     if not against:
         return "No in-process implementation was measured: no crossover to derive."
     by_key = {(c.against, c.n_x): c for c in figures.crossovers}
-    rows = [[f"{n_x:,}", *(by_key[(name, n_x)].text() if (name, n_x) in by_key else "—" for name in against)]
-            for n_x in figures.nxs]
-    return table(["n_x", *(f"faster than {name} when" for name in against)], rows, "l" * (len(against) + 1))
+    rows = [[f"{n_x:,}", name, by_key[(name, n_x)].text(), by_key[(name, n_x)].measured_text()]
+            for n_x in figures.nxs for name in against if (name, n_x) in by_key]
+    return table(["n_x", "against", "faster when (model)", "the measured medians"], rows, "llll")
 
 
 def _not_measured(scale: ScaleResults) -> str:
@@ -102,10 +102,11 @@ def scale_section(scale: ScaleResults, figures: ScaleFigures, chart_png: str | N
         f"Fitted per n_x to {DISTRIBUTED}'s measured medians, `t ≈ a + b·m·n_x` (the report's cost "
         "model): `a` is what a step costs before any data is touched, the scheduler's round trips.\n\n"
         + _figures_table(scale, figures),
-        "### Where distributing pays (derived from the cost models, not measured)\n\n"
+        "### Where distributing pays (the cost models' crossover beside the measured medians)\n\n"
         f"From which m {DISTRIBUTED}'s model is faster than each in-process implementation's, per n_x. "
         "A crossover beyond the sizes where both were measured is marked *extrapolated*; "
-        "*never within the model*: the distributed line's slope is not below the other's.\n\n"
+        "*never within the model*: the distributed line's slope is not below the other's. "
+        "Beside it, what the measured medians themselves say (the models' errors are in the table above).\n\n"
         + _crossover_table(figures),
     ]
     if chart_png:

@@ -32,7 +32,8 @@ def figure_lines(path) -> list[str]:
         lines.append(f"n_x={n_x}: fixed cost per {DISTRIBUTED} step "
                      f"{format_seconds(fixed) if fixed is not None else 'n/a'} (model a); "
                      f"largest m measured {format_count(largest) if largest else 'none'}")
-        lines += [f"    faster than {c.against}: {c.text()}" for c in figures.crossovers if c.n_x == n_x]
+        lines += [f"    faster than {c.against}: {c.text()}; measured: {c.measured_text()}"
+                  for c in figures.crossovers if c.n_x == n_x]
     return lines
 
 
