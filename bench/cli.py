@@ -24,6 +24,7 @@ SUBCOMMANDS = {
     "targets": ("bench.performance.targets", "check the performance targets as ratios measured in one run"),
     "ablation": ("bench.performance.ablation", "time a fused step stage by stage against the bandwidth floor"),
     "tune": ("bench.performance.tune", "measure the fused kernels' fastest variants on this machine (a plan file)"),
+    "scale": ("bench.performance.scale", "time per step against m, in one process and on a Dask cluster"),
 }
 
 

@@ -25,7 +25,8 @@ CONNECT_TIMEOUT_S = 5.0
 #: the module every worker must import; its code must be ours, byte for byte
 WORKER_MODULE = "impls.dask_distributed"
 #: what runs on the workers: a worker whose copies differ computes something else
-_WORKER_SOURCES = ("dask_distributed.py", "_cluster.py", "_fused_kernel.py", "problem.py", "model.py")
+_WORKER_SOURCES = ("dask_distributed.py", "_cluster.py", "_fused_kernel.py", "_fused_plan.py", "_plan_cache.py",
+                   "problem.py", "model.py")
 
 #: ``LocalCluster`` options of the embedded cluster: single-threaded worker processes, every
 #: port on 127.0.0.1. why: a scheduler runs whatever code its clients send it. No dashboard; the
@@ -92,11 +93,13 @@ def configured_address() -> str | None:
     return os.environ.get("DASK_SCHEDULER_ADDRESS") or dask.config.get("scheduler-address", None)
 
 
-def _open(address: str, timeout: float):
+def _open(address: str, timeout: float, security=None):
     from distributed import Client
 
     try:
-        client = Client(address, timeout=timeout, set_as_default=False)
+        # why security=None is passed on: Client then builds one from Dask's own configuration
+        # (``distributed.comm.tls.*``), which is how a ``tls://`` address works from the CLI
+        client = Client(address, timeout=timeout, set_as_default=False, security=security)
     except (OSError, TimeoutError) as exc:
         raise SchedulerUnreachable(
             f"no Dask scheduler answered at {address} within {timeout:g} s "
@@ -109,15 +112,19 @@ def _open(address: str, timeout: float):
     return client
 
 
-def connect(address: str, timeout: float = CONNECT_TIMEOUT_S):
+def connect(address: str, timeout: float = CONNECT_TIMEOUT_S, security=None):
     """Use the running scheduler at ``address`` (e.g. ``tcp://10.0.0.5:8786``) from now on.
+
+    ``security``: a ``distributed.security.Security`` for a ``tls://`` scheduler; None takes
+    the certificates from Dask's configuration (``distributed.comm.tls.ca-file``,
+    ``distributed.comm.tls.client.cert`` / ``.key``, or the matching ``DASK_…`` variables).
 
     Raises :class:`SchedulerUnreachable` (a ``ConnectionError``) within ``timeout`` seconds if
     nothing answers, :class:`WorkerMismatch` if its workers lack this vecbench; in both cases
     the cluster in use stays as it was. Returns the ``distributed.Client``.
     """
     global _client
-    client = _open(address, timeout)
+    client = _open(address, timeout, security)
     with _lock:
         shutdown()
         _client = client

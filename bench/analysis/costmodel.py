@@ -155,23 +155,34 @@ class Crossover:
         return f"m {sign} {format_count(self.m)}"
 
 
-def crossover(model: CostModel, baseline: CostModel, n_x: int, m_range: tuple[int, int]) -> Crossover:
-    """From which m (at this n_x) ``model`` predicts a shorter step than ``baseline``.
+def crossover_point(model: CostModel, baseline: CostModel, n_x: int) -> tuple[str, float | None]:
+    """Where ``model`` predicts a shorter step than ``baseline`` at this n_x, over all m > 0:
+    ``("above", m*)`` (faster for m ≥ m*), ``("below", m*)``, ``("always", None)`` or
+    ``("never", None)``.
 
     ``t_model − t_base = Δa + Δs·m`` is linear in m, so the sign changes at most once, at
     ``m* = −Δa/Δs``.
     """
-    lo, hi = m_range
     delta_a = model.overhead_s - baseline.overhead_s
     delta_s = (model.per_sample_s - baseline.per_sample_s) + (
         model.per_element_s - baseline.per_element_s
     ) * n_x
     if delta_s == 0:
-        return Crossover("always" if delta_a < 0 else "never")
+        return ("always" if delta_a < 0 else "never"), None
     m_star = -delta_a / delta_s
     if delta_s < 0:  # faster for m above m*
+        return ("always", None) if m_star <= 0 else ("above", m_star)
+    return ("never", None) if m_star <= 0 else ("below", m_star)
+
+
+def crossover(model: CostModel, baseline: CostModel, n_x: int, m_range: tuple[int, int]) -> Crossover:
+    """From which m (at this n_x) ``model`` predicts a shorter step than ``baseline``, within
+    ``m_range`` (see :func:`crossover_point`)."""
+    lo, hi = m_range
+    kind, m_star = crossover_point(model, baseline, n_x)
+    if kind == "above":
         kind = "always" if m_star <= lo else "never" if m_star >= hi else "above"
-    else:  # faster for m below m*
+    elif kind == "below":
         kind = "always" if m_star >= hi else "never" if m_star <= lo else "below"
     return Crossover(kind, m_star if kind in ("above", "below") else None)
 

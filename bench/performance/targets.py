@@ -41,7 +41,8 @@ from bench.measure.timing import Step, interleaved_times, mismatch, timed_call
 from bench.measure.problems import describe_error, kernel_args, prepared_call
 from bench.results.writing import RESULTS_DIR, now_iso, write_json_atomically
 from bench.measure.threads import limited_threads
-from bench.cli import Progress, positive_int
+from bench.cli import Progress, fail, positive_int
+from bench.measure.dask_cluster import use_dask_scheduler
 from bench.results.schema import REFERENCE
 from bench.results.units import format_seconds
 from impls import peers
@@ -97,6 +98,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="no progress bar, even on a terminal (piped output never has one)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
                         help=f"JSON file to write (default {DEFAULT_OUTPUT})")
+    parser.add_argument("--dask-scheduler", metavar="ADDRESS",
+                        help="time dask-distributed on the Dask scheduler at ADDRESS (tcp://… or tls://…, "
+                             "as for vecbench run; default: DASK_SCHEDULER_ADDRESS, else an embedded "
+                             "cluster on this machine's loopback)")
     args = parser.parse_args(argv)
     if args.repeats is None:
         args.repeats = QUICK_ROUNDS if args.quick else DEFAULT_ROUNDS
@@ -284,11 +289,25 @@ def run(args: argparse.Namespace, document: dict) -> None:
     print("\n".join(cache_lines(cache)))
 
 
+def _dask_cluster() -> dict | None:
+    """The Dask cluster dask-distributed ran on (as in vecbench run's machine section), or None."""
+    if "dask-distributed" not in impls.IMPLEMENTATIONS:
+        return None
+    from impls import dask_distributed
+
+    return dask_distributed.cluster_info()
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = parse_args(sys.argv[1:] if argv is None else argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2, message printed)
         return exc.code if isinstance(exc.code, int) else 2
+    if args.dask_scheduler:
+        try:
+            use_dask_scheduler(args.dask_scheduler)
+        except (ValueError, ConnectionError, RuntimeError) as exc:
+            return fail("vecbench targets", str(exc))
     threads = peers.cpu_count()
     document = {"schema": 1, "command": "vecbench targets " + " ".join(argv or []), "quick": args.quick,
                 "started": now_iso(), "finished": None, "complete": False, "threads": threads,
@@ -301,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         write_json_atomically(args.output, document)
         print(f"\ninterrupted: what was measured is in {args.output}", file=sys.stderr)
         return 130
-    document.update(finished=now_iso(), complete=True)
+    document.update(finished=now_iso(), complete=True, dask_cluster=_dask_cluster())
     document["passed"] = all(p["passed"] for p in document["points"]) and document["compile_cache"]["passed"]
     write_json_atomically(args.output, document)
     failed = sum(not p["passed"] for p in document["points"]) + (not document["compile_cache"]["passed"])

@@ -99,3 +99,60 @@ def run_section(*, preset: str, command: str, started: str, threads: int, settin
     return {"schema": SCHEMA_VERSION, "preset": preset, "command": command, "started": started,
             "finished": finished, "complete": complete, "threads": threads, "machine": machine,
             "bandwidth": bandwidth, "implementations": implementations, "settings": settings}
+
+
+# ---------------------------------------------------------------- vecbench scale
+
+#: ``vecbench scale``'s results file: time per step against m, in one process and on a Dask
+#: cluster. A JSON object: :data:`SCALE_SECTION` (:func:`scale_section`) and :data:`SCALE_POINTS`
+#: (a list of :func:`scale_point`), rewritten atomically after every point.
+SCALE_SCHEMA_VERSION = 1
+SCALE_LATEST = RESULTS_DIR / "scale-latest.json"
+SCALE_SECTION = "vecbench_scale"
+SCALE_POINTS = "points"
+#: a size whose X would not fit where the implementation runs (this process, or the workers)
+SKIPPED_MEMORY = "skipped-memory"
+SCALE_STATUSES = (MEASURED, FAILED, SKIPPED_MEMORY)
+#: where a distributed point's data came from: make_distributed_problem, X never on the client
+DATA_GENERATED = "generated-on-workers"
+
+
+def scale_section(*, command: str, started: str, threads: int, rounds: int, dtype: str,
+                  implementations: list[str], machine: dict | None = None,
+                  dask_cluster: dict | None = None, finished: str | None = None,
+                  complete: bool = False, load_average: dict | None = None) -> dict:
+    """The file's header: the command, the timing settings, the machine and the Dask cluster.
+
+    ``implementations``: every registered name in registry order (why: the charts give each its
+    colour by that position, the same as in ``vecbench run``'s charts). ``load_average``: the
+    machine's 1-minute load at the start and the end (``{"start": …, "end": …}``), because other
+    processes on the same cores slow the steps (threaded kernels most).
+    """
+    return {"schema": SCALE_SCHEMA_VERSION, "command": command, "started": started, "finished": finished,
+            "complete": complete, "threads": threads, "rounds": rounds, "dtype": dtype,
+            "implementations": implementations, "machine": machine, "dask_cluster": dask_cluster,
+            "load_average": load_average}
+
+
+def scale_point(impl: str, m: int, n_x: int, status: str, *, times_s: list[float] | None = None,
+                prepare_s: float | None = None, compile_s: float | None = None, data: str | None = None,
+                checked_against: str | None = None, error: str | None = None) -> dict:
+    """One point: ``times_s`` are the timed steps (seconds, in the order run); the median and
+    quartiles are derived from them. ``prepare_s``: the one-off preparation (scatter, or
+    generation on the workers); ``compile_s``: first call minus median; ``checked_against``:
+    the implementation its first step's output was compared with (None: not checked)."""
+    point = {"impl": impl, "m": m, "n_x": n_x, "status": status, "prepare_s": prepare_s,
+             "compile_s": compile_s, "data": data, "checked_against": checked_against, "error": error}
+    if times_s:
+        ordered = sorted(times_s)
+        point.update(times_s=list(times_s), median_s=_quantile(ordered, 0.5), q1_s=_quantile(ordered, 0.25),
+                     q3_s=_quantile(ordered, 0.75))
+    return point
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    """Linear-interpolated quantile of sorted values (NumPy's default method)."""
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)

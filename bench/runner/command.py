@@ -18,12 +18,11 @@ from pathlib import Path
 
 import pytest
 
-import impls
-
 from bench.analysis import charts, report
 from bench.cli import call_main
 from bench.measure.machine import kernel_plan_line
 from impls._plan_cache import describe_active_plan
+from bench.measure.dask_cluster import use_dask_scheduler
 from bench.results.schema import RESULTS_DIR, FAILED, STATUSES, Point, entry_key, entry_status, run_section
 from bench.runner.plugin import VecbenchPlugin
 from bench.results.units import format_duration, format_seconds
@@ -91,16 +90,6 @@ def open_results(args, command: str) -> tuple[ResultsFile, RunSettings]:
         return results, RunSettings.from_vecbench(results.vecbench)
     settings = settings_from(args)
     return new_results(settings, args.out, command), settings
-
-
-def use_dask_scheduler(address: str) -> None:
-    """Connect dask-distributed to the scheduler at ``address``; ConnectionError (nothing
-    answers), RuntimeError (its workers lack this vecbench) or ValueError (no dask) with one line."""
-    if "dask-distributed" not in impls.IMPLEMENTATIONS:
-        raise ValueError("--dask-scheduler needs dask and distributed: python -m pip install -e \".[dask]\"")
-    from impls import dask_distributed
-
-    dask_distributed.connect(address)
 
 
 def new_results(settings: RunSettings, out, command: str) -> ResultsFile:

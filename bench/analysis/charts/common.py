@@ -64,11 +64,16 @@ class Look:
 
 
 def looks(results: Results) -> dict[str, Look]:
-    """Assign each implementation a look by its position in the file (registry order); past the
-    palette's length the marker sequence shifts, so no two implementations look alike."""
+    """Assign each implementation a look by its position in the file (registry order)."""
+    return looks_in_order(results.impls)
+
+
+def looks_in_order(names: Sequence[str]) -> dict[str, Look]:
+    """A look per name by its position in ``names``; past the palette's length the marker
+    sequence shifts, so no two implementations look alike."""
     return {
         impl: Look(PALETTE[i % len(PALETTE)], MARKERS[(i + i // len(PALETTE)) % len(MARKERS)])
-        for i, impl in enumerate(results.impls)
+        for i, impl in enumerate(names)
     }
 
 

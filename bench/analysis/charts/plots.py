@@ -124,7 +124,7 @@ def _iqr(ctx: Context):
     return spread
 
 
-def _time_sweep(ctx: Context, along: str) -> Sweep:
+def time_sweep(ctx: Context, along: str) -> Sweep:
     return Sweep(
         title=f"Time per gradient step vs {along}",
         y_label=TIME_LABEL,
@@ -140,12 +140,12 @@ def _time_sweep(ctx: Context, along: str) -> Sweep:
 
 def time_vs_m(ctx: Context) -> Figure:
     """Median time per step against m, one panel per n_x, IQR error bars."""
-    return sweep_figure(ctx, _time_sweep(ctx, "m"))
+    return sweep_figure(ctx, time_sweep(ctx, "m"))
 
 
 def time_vs_nx(ctx: Context) -> Figure:
     """Median time per step against n_x, one panel per m."""
-    return sweep_figure(ctx, _time_sweep(ctx, "n_x"))
+    return sweep_figure(ctx, time_sweep(ctx, "n_x"))
 
 
 def _require(ctx: Context, impl: str) -> None:

@@ -6,6 +6,9 @@ The report embeds the charts of ``vecbench plot`` by relative path. If the chart
 (default: ``charts/`` next to the report) does not hold charts drawn from this very results file
 (checked by SHA-256 in its ``index.json``), the report draws them first, so it never embeds
 stale or missing charts.
+
+When a ``vecbench scale`` results file exists (default: ``scale-latest.json`` beside the results
+file), the report ends with its "Beyond one machine" section (:mod:`.scale_section`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from bench.analysis.command_line import results_parser
 from bench.analysis.report.limits import bandwidth_section, limit_sentence, skipped_and_failed_section
 from bench.analysis.report.machine import header, implementations_section, machine_section
 from bench.analysis.report.markdown import charts_section, table
+from bench.analysis.report.scale_section import SCALE_NAME, scale_section_from
 from bench.analysis.report.speed import (
     compile_section,
     preparation_section,
@@ -60,8 +64,9 @@ def layout_sections(results: Results, grid: ResultGrid, charts, charts_rel: str)
     return "\n\n".join(section for section in sections if section)
 
 
-def render_report(results: Results, charts, skipped_charts, charts_rel: str) -> str:
-    """The whole REPORT.md text; ``charts_rel`` is the charts folder relative to the report."""
+def render_report(results: Results, charts, skipped_charts, charts_rel: str, extra: str = "") -> str:
+    """The whole REPORT.md text; ``charts_rel`` is the charts folder relative to the report;
+    ``extra``: sections added at the end (the scale section)."""
     grids = results.grids()
     lead = charts_section(charts, ("speedup_vs_python_loops",), grids[0].label, charts_rel)
     parts = [header(results), "## Headline", headline(grids[0]), lead, machine_section(results),
@@ -70,6 +75,7 @@ def render_report(results: Results, charts, skipped_charts, charts_rel: str) -> 
     if skipped_charts:
         rows = [[s.key, s.layout, s.reason] for s in skipped_charts]
         parts.append("## Charts not drawn\n\n" + table(["chart", "layout", "reason"], rows, "lll"))
+    parts.append(extra)
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
@@ -83,11 +89,13 @@ def _charts_for(results: Results, charts_dir: Path):
     return found if found is not None else charts.render_charts(results, charts_dir)
 
 
-def write_report(results: Results, out: Path, charts_dir: Path) -> Path:
-    """Draw the charts if needed, then write the report atomically (temporary name, os.replace)."""
+def write_report(results: Results, out: Path, charts_dir: Path, scale_path: Path | None = None) -> Path:
+    """Draw the charts if needed, then write the report atomically (temporary name, os.replace).
+    ``scale_path``: a ``vecbench scale`` results file for the last section (None: none)."""
     rendered, skipped = _charts_for(results, charts_dir)
     charts_rel = Path(os.path.relpath(charts_dir, out.parent)).as_posix()
-    text = render_report(results, rendered, skipped, charts_rel)
+    extra = scale_section_from(scale_path, charts_dir, charts_rel) if scale_path else ""
+    text = render_report(results, rendered, skipped, charts_rel, extra)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(f".{out.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
@@ -101,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
         "--out", default=str(DEFAULT_REPORT), help=f"the Markdown file to write (default: {DEFAULT_REPORT})"
     )
     parser.add_argument(
+        "--scale",
+        default=None,
+        help=f"vecbench scale results for the 'Beyond one machine' section (default: {SCALE_NAME} "
+        "beside RESULTS, if it exists)",
+    )
+    parser.add_argument(
         "--charts-dir",
         default=None,
         help="charts to embed (default: charts/ next to the report); drawn there if "
@@ -109,9 +123,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Path(args.out)
     charts_dir = Path(args.charts_dir) if args.charts_dir else out.parent / "charts"
+    scale_path = Path(args.scale) if args.scale else Path(args.results).parent / SCALE_NAME
     try:
         results = load_results(args.results)
-        write_report(results, out, charts_dir)
+        write_report(results, out, charts_dir, scale_path if args.scale or scale_path.exists() else None)
     except ResultsError as exc:
         return fail(PROG, str(exc))
     except OSError as exc:
