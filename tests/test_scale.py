@@ -246,3 +246,15 @@ def test_tls_cluster_with_a_security_object_and_with_dasks_configuration(tmp_pat
     finally:
         _cluster.shutdown()
         _cluster._client, _cluster._cluster = previous
+
+
+def test_the_report_says_when_the_scale_file_comes_from_another_machine():
+    from types import SimpleNamespace
+
+    from bench.analysis.report.scale_section import other_machine_note
+
+    here = {"cpu": "AMD EPYC", "cores": 2, "memory_bytes": 24 * 2**30}
+    scale = SimpleNamespace(machine=dict(here))
+    assert other_machine_note(scale, here) == "" and other_machine_note(scale, None) == ""
+    note = other_machine_note(scale, {**here, "cpu": "Intel(R) Xeon(R) Processor"})
+    assert "another machine" in note and "AMD EPYC" in note and "Xeon" in note

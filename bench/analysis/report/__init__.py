@@ -94,7 +94,7 @@ def write_report(results: Results, out: Path, charts_dir: Path, scale_path: Path
     ``scale_path``: a ``vecbench scale`` results file for the last section (None: none)."""
     rendered, skipped = _charts_for(results, charts_dir)
     charts_rel = Path(os.path.relpath(charts_dir, out.parent)).as_posix()
-    extra = scale_section_from(scale_path, charts_dir, charts_rel) if scale_path else ""
+    extra = scale_section_from(scale_path, charts_dir, charts_rel, results.machine) if scale_path else ""
     text = render_report(results, rendered, skipped, charts_rel, extra)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(f".{out.name}.tmp")

@@ -74,8 +74,21 @@ def _not_measured(scale: ScaleResults) -> str:
     return "Points not measured:\n\n" + table(["implementation", "m", "n_x", "status", "reason"], rows, "lrrll")
 
 
-def scale_section(scale: ScaleResults, figures: ScaleFigures, chart_png: str | None, chart_svg: str | None) -> str:
-    """The section's Markdown; ``chart_png``/``chart_svg``: the chart's paths relative to the report."""
+def other_machine_note(scale: ScaleResults, machine: dict | None) -> str:
+    """A warning when the scale file was measured on another machine than the report's run
+    (``machine``: its results' machine section; None: nothing to compare), else ""."""
+    identity = ("cpu", "cores", "memory_bytes")
+    if not machine or all(scale.machine.get(k) == machine.get(k) for k in identity):
+        return ""
+    return (f"**Measured on another machine** than the rest of this report ({scale.machine.get('cpu', '?')}, "
+            f"{scale.machine.get('cores', '?')} cores, against {machine.get('cpu', '?')}, "
+            f"{machine.get('cores', '?')} cores): run `python -m bench scale` to measure this one.")
+
+
+def scale_section(scale: ScaleResults, figures: ScaleFigures, chart_png: str | None, chart_svg: str | None,
+                  machine: dict | None = None) -> str:
+    """The section's Markdown; ``chart_png``/``chart_svg``: the chart's paths relative to the report;
+    ``machine``: the report's own machine section (a note says so if the scale file's differs)."""
     grid = scale.grid
     state = "" if scale.complete else " **Incomplete**: the sweep was interrupted; what finished is shown."
     load = scale.load_average
@@ -87,6 +100,7 @@ def scale_section(scale: ScaleResults, figures: ScaleFigures, chart_png: str | N
     cpu = scale.machine.get("cpu", "CPU not recorded")
     parts = [
         TITLE,
+        other_machine_note(scale, machine),
         f"From `{scale.path}` (`{scale.command}`, started {scale.started}), on {cpu} "
         f"({scale.machine.get('cores', '?')} cores), {scale.threads} thread(s) for the in-process "
         f"implementations; the Dask cluster: {_cluster_text(scale)}. Each time is the median of "
@@ -117,7 +131,7 @@ def scale_section(scale: ScaleResults, figures: ScaleFigures, chart_png: str | N
     return "\n\n".join(part for part in parts if part)
 
 
-def scale_section_from(path: Path, charts_dir: Path, charts_rel: str) -> str:
+def scale_section_from(path: Path, charts_dir: Path, charts_rel: str, machine: dict | None = None) -> str:
     """The section from the scale results file at ``path``, its chart drawn into ``charts_dir``
     unless one newer than the file is there. ResultsError (one line) if the file is unusable."""
     scale = load_scale_results(path)
@@ -129,4 +143,5 @@ def scale_section_from(path: Path, charts_dir: Path, charts_rel: str) -> str:
         from bench.analysis.charts.scale import scale_chart  # why: matplotlib only when drawing
 
         png, _ = scale_chart(scale, figures, charts_dir)
-    return scale_section(scale, figures, f"{charts_rel}/{png.name}", f"{charts_rel}/{png.with_suffix('.svg').name}")
+    return scale_section(scale, figures, f"{charts_rel}/{png.name}", f"{charts_rel}/{png.with_suffix('.svg').name}",
+                         machine)
