@@ -193,8 +193,7 @@ def candidates(regime: Regime) -> list[Variant]:
     size, less those whose blocks would be the same at the regime's representative n_x; the
     built-in defaults first."""
     n_x = regime.representative_n_x
-    found = [default_variant(order, n_x, tuning) for tuning in (HOST_TUNING, *TUNINGS)
-             for order in regime.order]
+    found = [default_variant(regime.order, n_x, tuning) for tuning in (HOST_TUNING, *TUNINGS)]
     for walk in ORDER_WALKS[regime.order]:
         if walk == SAMPLE_MAJOR_TRANSPOSED and n_x >= 32:
             continue  # why: the copy costs more than it saves with many features (see TRANSPOSE_BY_SAMPLE_FROM)

@@ -179,7 +179,7 @@ def test_without_a_plan_ablation_says_it_uses_the_built_in_defaults(plan_file, c
     assert "built-in default" in _ablation_line(capsys)
 
 
-@pytest.mark.parametrize("argv", [["--rounds", "0"], ["--threads", "x"], ["--dtype", "int8"]])
+@pytest.mark.parametrize("argv", [["--rounds", "0"], ["--threads", "x"], ["--dtype", "int8"], ["--threads", "100000"]])
 def test_tune_usage_errors_exit_2(argv):
     assert tune.main(argv) == 2
 

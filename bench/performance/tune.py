@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+import numba
 import numpy as np
 
 from bench.cli import OneLineParser, Progress, positive_int
@@ -71,6 +72,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                                             "~/.cache/vecbench/fused-plans.json)")
     args = parser.parse_args(argv)
     args.threads = sorted(set(args.threads or {1, peers.cpu_count()}))
+    if args.threads[-1] > numba.config.NUMBA_NUM_THREADS:
+        parser.error(f"--threads: at most {numba.config.NUMBA_NUM_THREADS} (Numba's thread pool); "
+                     f"got {args.threads[-1]}")
     return args
 
 
