@@ -148,12 +148,19 @@ def load_plan(path: Path) -> Plan | None:
     return None
 
 
+def _same_machine(key: dict, other: dict) -> bool:
+    """Whether two plan keys name the same machine (whatever their kernel versions)."""
+    return {k: v for k, v in key.items() if k != "kernel_version"} == {
+        k: v for k, v in other.items() if k != "kernel_version"}
+
+
 def save_plan(plan: Plan, path: Path | None = None) -> Path:
-    """Write ``plan`` into the plan file (replacing a plan with the same key; other machines'
-    plans are kept, a damaged file is replaced), atomically; returns the path."""
+    """Write ``plan`` into the plan file, atomically; returns the path. It replaces this
+    machine's earlier plans (also those of older kernels, stale anyway); other machines' plans are
+    kept; a damaged file is replaced."""
     path = plan_path() if path is None else path
     try:
-        others = [p for p in read_plans(path) if p.key != plan.key]
+        others = [p for p in read_plans(path) if not _same_machine(p.key, plan.key)]
     except ValueError:
         others = []
     document = {"format": FORMAT, "version": VERSION, "plans": [p.to_json() for p in (*others, plan)]}
