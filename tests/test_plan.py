@@ -192,3 +192,5 @@ def test_tune_data_is_larger_than_the_cache_and_bounded():
     assert tune.data_bytes(480 * 2**20, 24 * 2**30) == tune.MAX_DATA_BYTES
     assert tune.data_bytes(100 * 2**20, 24 * 2**30) == 200 * 2**20
     assert tune.data_bytes(100 * 2**20, 400 * 2**20) == 100 * 2**20
+    assert tune.default_rounds(tune.MIN_DATA_BYTES) == tune.DEFAULT_ROUNDS
+    assert tune.default_rounds(tune.MAX_DATA_BYTES) == tune.MIN_ROUNDS <= tune.default_rounds(2**20)

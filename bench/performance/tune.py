@@ -43,14 +43,23 @@ from impls._fused_plan import Regime, Variant
 #: available memory. why the cap: the whole tune must stay near a minute on 2 cores.
 CACHE_MULTIPLE = 2
 MIN_DATA_BYTES = 128 * 2**20
-MAX_DATA_BYTES = 384 * 2**20
+MAX_DATA_BYTES = 256 * 2**20
 MEMORY_SHARE = 0.25
 DEFAULT_ROUNDS = 5
+#: why fewer rounds on larger problems: a tune's time grows with the problem's bytes; a machine
+#: with a large cache gets larger problems, and the whole tune should stay near a minute
+MIN_ROUNDS = 3
 #: A candidate replaces the built-in default only if its median is this much faster.
 MIN_GAIN = 0.03
 #: The fastest candidates of the first heat, timed again with the default before choosing.
 FINALISTS = 3
 QUICK_DATA_BYTES = 2**20
+
+
+def default_rounds(size_bytes: int) -> int:
+    """Rounds per heat for problems of ``size_bytes``: DEFAULT_ROUNDS at MIN_DATA_BYTES, fewer on
+    larger problems (at least MIN_ROUNDS)."""
+    return max(MIN_ROUNDS, min(DEFAULT_ROUNDS, round(DEFAULT_ROUNDS * MIN_DATA_BYTES / size_bytes)))
 
 
 def data_bytes(last_level_cache: int | None, available: int) -> int:
@@ -65,8 +74,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help=f"thread counts to tune for (default: 1 and all cores, here {peers.cpu_count()})")
     parser.add_argument("--dtype", nargs="+", choices=("float64", "float32"), default=["float64", "float32"],
                         help="dtypes to tune for (default both)")
-    parser.add_argument("--rounds", type=positive_int, default=DEFAULT_ROUNDS,
-                        help=f"interleaved rounds per regime (default {DEFAULT_ROUNDS})")
+    parser.add_argument("--rounds", type=positive_int, default=None,
+                        help=f"interleaved rounds per heat (default {DEFAULT_ROUNDS} on problems of "
+                             f"{MIN_DATA_BYTES // 2**20} MiB, fewer on larger ones, at least {MIN_ROUNDS})")
     parser.add_argument("--plain", action="store_true", help="one line per regime even on a terminal")
     parser.add_argument("--quick", action="store_true",
                         help="tiny problems and one round: a smoke test whose plan means nothing (not saved "
@@ -171,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     size_bytes = QUICK_DATA_BYTES if args.quick else data_bytes(max(caches.values(), default=None),
                                                                  available_bytes())
     total = len(_fused_plan.N_X_RANGES) * len(args.dtype) * 2 * len(args.threads)
+    args.rounds = args.rounds or (1 if args.quick else default_rounds(size_bytes))
     key = _plan_cache.machine_key()
     print(f"vecbench tune: {total} regimes on {key['cpu']} ({key['llvm_cpu']}, {key['cores']} cores), "
           f"threads {args.threads}, problems of {size_bytes / 2**20:.0f} MiB, {args.rounds} rounds", flush=True)
