@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "plot": ("bench.analysis.charts", "draw the charts from a results file"),
     "report": ("bench.analysis.report", "write REPORT.md from a results file"),
     "compare": ("bench.analysis.compare", "compare results files: a change against the noise, machines side by side"),
+    "noise": ("bench.runner.noise", "how far this machine can be trusted: compare's false-change and detection rates"),
     "targets": ("bench.performance.targets", "check the performance targets as ratios measured in one run"),
     "ablation": ("bench.performance.ablation", "time a fused step stage by stage against the bandwidth floor"),
     "tune": ("bench.performance.tune", "measure the fused kernels' fastest variants on this machine (a plan file)"),

@@ -1,7 +1,8 @@
 """The Dask cluster ``dask-distributed`` runs on: an embedded loopback cluster, or one you name.
 
-- Nothing configured: the first step starts a ``distributed.LocalCluster`` in this process, one
-  single-threaded worker process per core, listening on 127.0.0.1 only, shut down at exit.
+- Nothing configured: the first step starts a ``distributed.LocalCluster`` in this process,
+  single-threaded worker processes (one per core, or as many as :func:`set_embedded_workers`
+  says: a run's thread budget), listening on 127.0.0.1 only, shut down at exit.
 - ``DASK_SCHEDULER_ADDRESS`` (Dask's own setting, also ``dask.config`` ``scheduler-address``) or
   :func:`connect`: a scheduler already running. Its workers must run the same vecbench: checked
   on connecting (:func:`check_workers`), so a mismatch is one clear error, not a failed task.
@@ -37,6 +38,7 @@ LOOPBACK_CLUSTER = dict(threads_per_worker=1, processes=True, host="127.0.0.1", 
 _lock = threading.RLock()
 _client = None  # the current distributed.Client, created lazily
 _cluster = None  # the embedded LocalCluster, if we started it
+_embedded_workers = None  # worker processes of the next embedded cluster (None: one per core)
 
 
 class SchedulerUnreachable(ConnectionError):
@@ -131,12 +133,24 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT_S, security=None):
     return client
 
 
+def set_embedded_workers(workers: int | None) -> None:
+    """Worker processes of the embedded cluster started next (None: one per core). A running
+    embedded cluster of another size is shut down (the next step starts the new one)."""
+    global _embedded_workers
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be a positive integer or None; got {workers!r}")
+    with _lock:
+        if workers != _embedded_workers and _cluster is not None:
+            shutdown()
+        _embedded_workers = workers
+
+
 def _start_embedded():
     from distributed import Client, LocalCluster
 
     from impls.peers import cpu_count
 
-    cluster = LocalCluster(n_workers=cpu_count(), **LOOPBACK_CLUSTER)
+    cluster = LocalCluster(n_workers=_embedded_workers or cpu_count(), **LOOPBACK_CLUSTER)
     client = Client(cluster, set_as_default=False)
     try:
         check_workers(client)

@@ -251,3 +251,38 @@ if __name__ == "__main__":
         failed=(("sklearn-loss", 1_000_000, 1000),),
         noise=0.08,
     )
+
+
+def interleave_rounds(data: dict, weather, *, rounds: int = 9, jitter: float = 0.01, seed: int = 0,
+                      scale: dict | None = None) -> dict:
+    """Make every measured point of ``data`` an interleaved one, as ``vecbench run`` writes them.
+
+    ``weather(size_index, round)`` is the machine's slowdown in that round (1.0 = full speed),
+    shared by every implementation of the size and by the canary; each round time also gets a
+    seeded log-normal ``jitter`` of its own. ``scale`` multiplies an implementation's times (a
+    real change). The ``vecbench`` section gets the canary's series.
+    """
+    rng = np.random.default_rng(seed)
+    sizes = sorted({(e["extra_info"]["m"], e["extra_info"]["n_x"], e["extra_info"]["dtype"], e["extra_info"]["order"])
+                    for e in data["benchmarks"] if e["stats"]})
+    canary0 = 60e-6
+    series, clock = [], 0.0
+    canaries = {}
+    for index, size in enumerate(sizes):
+        factors = [weather(index, r) for r in range(rounds)]
+        canaries[size] = (factors, [canary0 * f for f in factors])
+        for f in factors:
+            clock += 0.05
+            series.append([round(clock, 4), canary0 * f])
+    for entry in data["benchmarks"]:
+        if not entry["stats"]:
+            continue
+        info = entry["extra_info"]
+        factors, canary = canaries[(info["m"], info["n_x"], info["dtype"], info["order"])]
+        base = entry["stats"]["median"] * (scale or {}).get(info["impl"], 1.0)
+        times = [base * f * float(np.exp(jitter * rng.standard_normal())) for f in factors]
+        q1, mid, q3 = np.quantile(times, [0.25, 0.5, 0.75])
+        entry["stats"].update(data=times, median=float(mid), q1=float(q1), q3=float(q3), rounds=rounds)
+        info.update(rounds_interleaved=True, canary_s=canary, parallelism=0.99, over_threads=False)
+    data["vecbench"]["canary"] = {"workload": "synthetic", "series": series}
+    return data

@@ -299,10 +299,3 @@ def test_pytest_benchmark_compare_lists_a_vecbench_run_file(tmp_path):
     from bench.results.reading import load_results
 
     assert len(load_results(tmp_path / "run.json").points) == len(statuses)
-
-
-def test_kept_samples_are_sorted_and_capped_with_the_extremes():
-    times = list(np.random.default_rng(0).random(1000))
-    kept = plugin.kept_samples(times)
-    assert len(kept) == 200 and kept == sorted(kept) and kept[0] == min(times) and kept[-1] == max(times)
-    assert plugin.kept_samples([3.0, 1.0]) == [1.0, 3.0]

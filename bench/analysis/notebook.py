@@ -72,6 +72,14 @@ class RunResults:
         other = other if isinstance(other, RunResults) else load(other)
         return compare_markdown([self.results, other.results])
 
+    def verdicts(self, other: RunResults | str | Path) -> list[dict]:
+        """Per shared point of this run (A) and ``other`` (B): ratio B / A (weather removed), its
+        interval and verdict (faster / slower / same): ``vecbench compare --json``'s ``points``."""
+        from bench.analysis.compare import comparison_json, compare_runs
+
+        other = other if isinstance(other, RunResults) else load(other)
+        return comparison_json(self.results, other.results, compare_runs(self.results, other.results))["points"]
+
     def _repr_markdown_(self) -> str:
         """What Jupyter shows for the object: the report's headline and machine sections."""
         return self.report().split("\n## ", 3)[0] + "\n"

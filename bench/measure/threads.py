@@ -7,7 +7,7 @@ from contextlib import contextmanager
 import numba
 import threadpoolctl
 
-from impls import peers
+from impls import _cluster, peers
 
 
 def limit_new_pools(threads: int) -> None:
@@ -27,7 +27,11 @@ def limited_threads(threads: int):
     previous_numba = numba.get_num_threads()
     with threadpoolctl.threadpool_limits(limits=threads):
         numba.set_num_threads(threads)
+        # why: the embedded Dask cluster's workers are processes of their own; one single-threaded
+        # worker per allowed thread keeps a 1-thread run on one core
+        _cluster.set_embedded_workers(threads)
         try:
             yield peers.set_threads(threads)
         finally:
             numba.set_num_threads(previous_numba)
+            _cluster.set_embedded_workers(None)

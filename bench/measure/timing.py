@@ -2,8 +2,8 @@
 
 The first call of a kernel is the check and the warm-up: its output is compared with the
 reference (numpy-vectorized on the same data) and its time, minus the steady median, is a JIT
-implementation's compile time. Only then is the kernel timed with pytest-benchmark's pedantic
-mode, with the garbage collector off and as many rounds as fit the point's timing target.
+implementation's compile time. Only then is the kernel timed, with the garbage collector off
+(:mod:`.interleave` times the rounds, every implementation of a size side by side).
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-MIN_ROUNDS = 3
-MAX_ROUNDS = 10_000
 # why: perf_counter ticks in ~100 ns on Linux; a round of ≥ 20 µs keeps its quantisation < 1 %,
 # so calls faster than that are repeated (pytest-benchmark "iterations") inside each round.
 MIN_ROUND_S = 20e-6
@@ -95,21 +93,6 @@ def estimate_call_s(kernel: Callable, args: tuple) -> float:
         elapsed = time.perf_counter() - start
         if elapsed >= CALIBRATION_S:
             return elapsed / calls
-
-
-def plan_rounds(call_s: float, timing_s: float) -> tuple[int, int]:
-    """(rounds, iterations) so each round lasts ≥ MIN_ROUND_S and all of them about ``timing_s``."""
-    iterations = max(1, math.ceil(MIN_ROUND_S / max(call_s, 1e-9)))
-    rounds = round(timing_s / (call_s * iterations))
-    return min(max(rounds, MIN_ROUNDS), MAX_ROUNDS), iterations
-
-
-def time_kernel(benchmark, kernel: Callable, args: tuple, timing_s: float) -> float:
-    """Time ``kernel(*args)`` with ``benchmark.pedantic``; returns the median seconds per call."""
-    rounds, iterations = plan_rounds(estimate_call_s(kernel, args), timing_s)
-    with gc_disabled():
-        benchmark.pedantic(kernel, args=args, rounds=rounds, iterations=iterations)
-    return benchmark.stats.stats.median
 
 
 def interleaved_times(kernels: dict, args: tuple, rounds: int, pause_s: float = PAUSE_S) -> dict[str, list[float]]:

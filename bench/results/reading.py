@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
+from bench.results.intervals import median_interval
 from bench.results.schema import MEASURED, NOT_MEASURED, ORDERS, SCHEMA_VERSION, SKIPPED_BUDGET, STATUSES
 
 
@@ -46,6 +47,16 @@ class PointRecord:
     fraction_of_floor: float | None = None  # floor_s / median_s
     achieved_GBps: float | None = None  # bytes / median_s / 1e9
     threads: int | None = None
+    rounds: tuple[float, ...] = ()  # interleaved runs: the rounds' times in round order
+    canary_s: tuple[float, ...] = ()  # ... and the speed canary's reading in each of those rounds
+    parallelism: float | None = None  # CPU seconds / wall seconds while timed (interleaved runs)
+    over_threads: bool = False  # parallelism above the run's thread budget (see bench.measure.cpu)
+    compile_cache: str | None = None  # "hit" / "miss": first call's graph from a library's disk cache
+
+    @property
+    def interleaved(self) -> bool:
+        """True when ``rounds`` were timed side by side with the other implementations of the size."""
+        return bool(self.rounds)
 
     @property
     def measured(self) -> bool:
@@ -67,10 +78,13 @@ class PointRecord:
 
 @dataclass(frozen=True)
 class Estimate:
-    """A number derived from the results; ``predicted`` when any input was a predicted time."""
+    """A number derived from the results; ``predicted`` when any input was a predicted time;
+    ``low``/``high``: its 95 % interval where rounds measured side by side give one."""
 
     value: float
     predicted: bool
+    low: float | None = None
+    high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +123,17 @@ class ResultGrid:
         return Estimate(point.time_s, point.predicted)
 
     def speedup(self, impl: str, baseline: str, m: int, n_x: int) -> Estimate | None:
-        """``t_baseline / t_impl`` at one size; predicted if either time is."""
+        """``t_baseline / t_impl`` at one size; predicted if either time is.
+
+        Where both were timed in the same interleaved rounds: the median of the per-round ratios,
+        with its interval (a change of machine speed moves both times of a round alike);
+        otherwise the ratio of the medians, without an interval.
+        """
+        mine, base = self.point(impl, m, n_x), self.point(baseline, m, n_x)
+        if (mine is not None and base is not None and mine.interleaved and base.interleaved
+                and mine.canary_s == base.canary_s):
+            interval = median_interval([b / t for b, t in zip(base.rounds, mine.rounds)])
+            return Estimate(interval.value, False, interval.low, interval.high)
         mine, base = self.time(impl, m, n_x), self.time(baseline, m, n_x)
         if mine is None or base is None:
             return None
@@ -135,6 +159,8 @@ class Results:
     implementations: dict[str, dict]  # name → description, family, note (empty in older files)
     bandwidth: Bandwidth | None
     points: tuple[PointRecord, ...]
+    canary: tuple[tuple[float, float], ...] = ()  # (seconds since the start, reading); () in older files
+    canary_workload: str | None = None
 
     @property
     def impls(self) -> tuple[str, ...]:
@@ -290,6 +316,13 @@ def _point(path: Path, entry: Any, index: int) -> PointRecord:
             q3_s=stats.number("q3", required=True, positive=True),
             samples=_samples(stats.obj.get("data")),
         )
+        canary = _series(info.obj.get("canary_s"))
+        rounds = _series(stats.obj.get("data")) if info.obj.get("rounds_interleaved") is True else ()
+        if rounds and len(canary) == len(rounds):
+            point.update(rounds=rounds, canary_s=canary, parallelism=info.number("parallelism"),
+                         over_threads=info.obj.get("over_threads") is True)
+        if info.obj.get("compile_cache") in ("hit", "miss"):
+            point.update(compile_cache=info.obj["compile_cache"])
     elif status == SKIPPED_BUDGET:
         point.update(
             predicted_s=info.number("predicted_s", positive=True),
@@ -300,12 +333,31 @@ def _point(path: Path, entry: Any, index: int) -> PointRecord:
     return PointRecord(**point)
 
 
-def _samples(data: Any) -> tuple[float, ...]:
-    """A measured point's round times, when the file keeps them (all finite positive numbers)."""
+def _series(data: Any) -> tuple[float, ...]:
+    """A list of finite positive numbers as a tuple in its order; () if it is anything else."""
     if not isinstance(data, list):
         return ()
     ok = all(isinstance(t, (int, float)) and not isinstance(t, bool) and math.isfinite(t) and t > 0 for t in data)
-    return tuple(sorted(float(t) for t in data)) if ok else ()
+    return tuple(float(t) for t in data) if ok else ()
+
+
+def _samples(data: Any) -> tuple[float, ...]:
+    """A measured point's round times, sorted, when the file keeps them."""
+    return tuple(sorted(_series(data)))
+
+
+def _canary(section: dict) -> tuple[tuple[tuple[float, float], ...], str | None]:
+    """The run's canary series and workload; ((), None) for older files or a malformed section."""
+    canary = section.get("canary")
+    if not isinstance(canary, dict) or not isinstance(canary.get("series"), list):
+        return (), None
+    series = []
+    for item in canary["series"]:
+        if not (isinstance(item, list) and len(item) == 2 and _series([item[1]]) and isinstance(item[0], (int, float))):
+            return (), None
+        series.append((float(item[0]), float(item[1])))
+    workload = canary.get("workload")
+    return tuple(series), workload if isinstance(workload, str) else None
 
 
 def _bandwidth(section: _Reader) -> Bandwidth | None:
@@ -353,7 +405,10 @@ def load_results(path: str | Path) -> Results:
         raise ResultsError(f"{path}: no measured points ({len(points)} entries, none with status 'measured')")
     machine = section.obj.get("machine")
     complete = section.obj.get("complete")
+    canary, workload = _canary(section.obj)
     return Results(
+        canary=canary,
+        canary_workload=workload,
         path=path,
         sha256=digest,
         preset=section.text("preset", required=False) or "unknown",

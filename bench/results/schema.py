@@ -8,6 +8,15 @@ A results file is pytest-benchmark's JSON (``machine_info``, ``commit_info``, ``
 ``achieved_GBps``; ``predicted_s`` and ``prediction_basis`` of a skipped point, ``error`` of a
 failed one). ``stats`` holds pytest-benchmark's statistics of a measured point, in seconds.
 
+Interleaved runs (``rounds_interleaved: true``) keep ``stats.data`` in round order: round ``r``
+of every implementation of one size was timed side by side, with the speed canary's reading
+``canary_s[r]``; ``parallelism`` is the CPU seconds of the process and its children over the wall
+seconds of the timed rounds, and ``over_threads`` flags one above the thread budget;
+``compile_cache`` is ``"hit"`` where a JIT peer's first call loaded its compiled graph from its
+library's disk cache (``"miss"``: it compiled). The
+``vecbench`` section's ``canary`` holds the canary's time series (:data:`CANARY_FIELDS`). Older
+files have none of these and are still read.
+
 The writer (:mod:`bench.results.writing`) and the reader (:mod:`bench.results.reading`) both take
 these names from here, so the file has one definition.
 """
@@ -29,8 +38,13 @@ REFERENCE_RUN = RESULTS_DIR / "run-20261201-222129.json"
 #: The ``vecbench`` section's list of the points not measured (skipped or failed); older files
 #: kept them in ``benchmarks`` with ``"stats": null``, and both are read.
 NOT_MEASURED = "not_measured"
-#: A measured entry keeps at most this many of its rounds' times (``stats.data``), sorted.
+#: Older files kept at most this many of a point's round times (``stats.data``), sorted.
 MAX_SAMPLES = 200
+#: The ``vecbench.canary`` section: the workload's description and its readings as
+#: ``[seconds since the run started, seconds of one reading]`` pairs in time order.
+CANARY_FIELDS = ("workload", "series")
+#: ``extra_info`` fields of an interleaved point (see the module docstring).
+INTERLEAVED_FIELDS = ("rounds_interleaved", "canary_s", "parallelism", "over_threads", "compile_cache")
 
 #: What identifies a point, in ``extra_info`` and in :attr:`Point.key` order.
 POINT_FIELDS = ("impl", "m", "n_x", "dtype", "order")
@@ -90,15 +104,17 @@ def entry_status(entry: dict) -> str:
 def run_section(*, preset: str, command: str, started: str, threads: int, settings: dict,
                 machine: dict | None = None, bandwidth: dict | None = None,
                 implementations: dict | None = None,
-                finished: str | None = None, complete: bool = False) -> dict:
+                finished: str | None = None, complete: bool = False, canary: dict | None = None) -> dict:
     """The ``vecbench`` section: the run's preset, command line, times, machine and settings.
 
     ``settings`` is what ``--resume`` needs to continue the run (its grid, budget and timing);
-    ``implementations`` says what each implementation is (description, family, notes).
+    ``implementations`` says what each implementation is (description, family, notes);
+    ``canary`` the speed canary's series (:data:`CANARY_FIELDS`).
     """
     return {"schema": SCHEMA_VERSION, "preset": preset, "command": command, "started": started,
             "finished": finished, "complete": complete, "threads": threads, "machine": machine,
-            "bandwidth": bandwidth, "implementations": implementations, "settings": settings}
+            "bandwidth": bandwidth, "implementations": implementations, "settings": settings,
+            "canary": canary}
 
 
 # ---------------------------------------------------------------- vecbench scale

@@ -23,6 +23,7 @@ from bench.cli import call_main
 from bench.measure.machine import kernel_plan_line
 from impls._plan_cache import describe_active_plan
 from bench.measure.dask_cluster import use_dask_scheduler
+from bench.results.reading import ResultsError, load_results
 from bench.results.schema import RESULTS_DIR, FAILED, STATUSES, Point, entry_key, entry_status, run_section
 from bench.runner.plugin import VecbenchPlugin
 from bench.results.units import format_duration, format_seconds
@@ -57,6 +58,7 @@ class RunRecorder:
         self.started = time.perf_counter()
 
     def point(self, plugin: VecbenchPlugin, point: Point, entry: dict) -> None:
+        self.results.vecbench["canary"] = plugin.canary.as_dict()
         self.results.add(entry)
         elapsed = time.perf_counter() - self.started
         done = len(self.results.entries)
@@ -117,6 +119,24 @@ def make_reports(path: Path) -> int:
     return status
 
 
+def steadiness_lines(path: Path) -> list[str]:
+    """How steady the machine was (the speed canary) and the points that used more cores than
+    their thread budget, from the results file just written."""
+    from bench.analysis.report.steadiness import canary_sentence, over_threads_points
+
+    try:
+        results = load_results(path)
+    except ResultsError:
+        return []
+    lines = [canary_sentence(results)]
+    flagged = over_threads_points(results)
+    if flagged:
+        lines.append(f"{len(flagged)} points used more CPU than their thread budget ({results.threads}): "
+                     + ", ".join(f"{p.impl} at m={p.m:,} n_x={p.n_x} ({p.parallelism:.2f} cores)" for p in flagged[:5])
+                     + (" …" if len(flagged) > 5 else "") + "; see REPORT.md")
+    return lines
+
+
 def summary(results: ResultsFile, seconds: float) -> str:
     counts = Counter(entry_status(entry) for entry in results.entries)
     parts = ", ".join(f"{counts[status]} {status}" for status in STATUSES)
@@ -150,7 +170,8 @@ def measure(results: ResultsFile, settings: RunSettings, *, plain: bool | None =
     planned = settings.grid.points()
     recorder = RunRecorder(results, total=len(planned))
     plugin = VecbenchPlugin(settings, done=results.entries, recorder=recorder,
-                            bandwidth=results.vecbench.get("bandwidth"), command=results.vecbench["command"])
+                            bandwidth=results.vecbench.get("bandwidth"), command=results.vecbench["command"],
+                            canary=results.vecbench.get("canary"))
     with results.locked(), ctrl_c_stops(plugin):
         announce(plugin, results.path)
         recorder.progress = RunProgress(len(planned), len(results.entries), plain=plain)
@@ -212,6 +233,8 @@ def finish_run(results: ResultsFile, plugin: VecbenchPlugin, exit_code: int, no_
     results.finish()
     print(f"done: {summary(results, time.perf_counter() - plugin.created)}; results in {results.path} "
           f"and {results.latest_path}")
+    for line in steadiness_lines(results.path):
+        print(f"  {line}")
     report_status = 0 if no_report else make_reports(results.path)
     failed = any(entry_status(e) == FAILED for e in results.entries)
     return max(report_status, int(failed))

@@ -18,17 +18,20 @@ import impls
 from bench.measure import memory
 from bench.measure.bandwidth import floor_fields as bandwidth_floor_fields
 from bench.measure.bandwidth import measure_read_bandwidth as measure_bandwidth
-from bench.runner.budget import FREE_ELEMENTS, PROBE_ELEMENTS, Prediction, Predictor
-from bench.results.schema import BASELINE, MAX_SAMPLES, MEASURED, POINT_FIELDS, Point, entry_key, entry_status
-from bench.runner.grid import registered_impls
+from bench.measure.canary import CanaryLog
+from bench.measure.cpu import over_budget
 from bench.measure.machine import implementations_info, machine_info
-from bench.measure.timing import MIN_ROUNDS, estimate_call_s, mismatch, time_kernel, timed_call
-from bench.measure.problems import ProblemCache, describe_error, kernel_args, prepared_call
+from bench.measure.problems import ProblemCache, kernel_args, prepared_call
+from bench.measure.threads import limited_threads
+from bench.measure.interleave import MIN_ROUNDS
+from bench.measure.timing import estimate_call_s
+from bench.results.schema import BASELINE, MEASURED, POINT_FIELDS, Point, entry_key, entry_status, run_section
 from bench.results.units import format_seconds
-from bench.results.schema import run_section
 from bench.results.writing import now_iso
+from bench.runner.budget import FREE_ELEMENTS, PROBE_ELEMENTS, Prediction, Predictor
+from bench.runner.grid import registered_impls
 from bench.runner.settings import RunSettings
-from bench.measure.threads import limit_new_pools, limited_threads
+from bench.runner.sizes import Outcome, measure_size, record_rounds
 
 POINT_OVERHEAD_S = 0.01  # pytest, JSON rewrite and checkpoint per point (for the ETA)
 
@@ -48,22 +51,11 @@ def impl_family(name: str) -> str | None:
     return impl.family if impl else None
 
 
-def kept_samples(times: list[float]) -> list[float]:
-    """The rounds' times a results file keeps: all of them sorted, or MAX_SAMPLES evenly spaced
-    order statistics (the minimum and maximum included) when there are more, so that quantiles
-    and rank tests on them stay right while the file stays small."""
-    ordered = sorted(times)
-    if len(ordered) <= MAX_SAMPLES:
-        return ordered
-    step = (len(ordered) - 1) / (MAX_SAMPLES - 1)
-    return [ordered[round(i * step)] for i in range(MAX_SAMPLES)]
-
-
 class VecbenchPlugin:
     """Runs the points of ``settings.grid`` not already in ``done`` (entries of a resumed run)."""
 
     def __init__(self, settings: RunSettings, *, done: list[dict] = (), recorder: Recorder | None = None,
-                 bandwidth: dict | None = None, command: str = "pytest bench/") -> None:
+                 bandwidth: dict | None = None, command: str = "pytest bench/", canary: dict | None = None) -> None:
         self.settings = settings
         self.recorder = recorder
         self.bandwidth = bandwidth
@@ -77,6 +69,9 @@ class VecbenchPlugin:
         self.generated: list[Point] = []
         self.not_measured: list[dict] = []  # for pytest-benchmark's own JSON (plain pytest)
         self.medians: dict[tuple, float] = {}
+        self.paired: dict[tuple, float] = {}  # point key → paired speedup over python-loops
+        self.outcomes: dict[tuple, Outcome] = {}  # measured with their size, not yet recorded
+        self.canary = CanaryLog(series=(canary or {}).get("series"))
         self.predictor = Predictor()
         for entry in done:
             if entry_status(entry) == MEASURED:
@@ -127,7 +122,7 @@ class VecbenchPlugin:
         return run_section(preset=settings.preset, command=self.command, started=self.started,
                            threads=settings.threads, settings=settings.as_dict(), machine=self.machine,
                            bandwidth=self.bandwidth, implementations=self.implementations, finished=now_iso() if complete else None,
-                           complete=complete)
+                           complete=complete, canary=self.canary.as_dict())
 
     def unbenchmarked(self) -> list[str]:
         """Implementations that should have points but were given none (the guard test)."""
@@ -136,48 +131,40 @@ class VecbenchPlugin:
         return [name for name in expected if name not in covered]
 
     def run_point(self, benchmark, point: Point) -> None:
-        """Predict, check against the reference, then time one point; record it in every case."""
+        """Record one point; its whole size is measured when the size's first point comes up."""
         if self.stop_requested:
             raise KeyboardInterrupt  # why: Ctrl-C came while a library swallowed the exception
         self.start()
-        impl = impls.IMPLEMENTATIONS[point.impl]
         benchmark.group = point.group
-        prediction = self._predict(point)
-        if prediction and prediction.seconds > self.settings.budget_s:
-            self._record(benchmark, point, "skipped-budget", prediction=prediction)
-            pytest.skip(f"{point.id}: predicted {format_seconds(prediction.seconds)} per call"
+        if point.key not in self.outcomes:
+            self.outcomes.update(measure_size(self, [p for p in self.points if p.data_key == point.data_key],
+                                              timed=not benchmark.disabled))
+            self._release_cluster(after=point)
+        outcome = self.outcomes.pop(point.key)
+        if outcome.status == MEASURED and outcome.rounds is None:
+            return  # --benchmark-disable: a correctness run, nothing timed or recorded
+        if outcome.rounds is not None:
+            self._remember(point, outcome.median_s)
+            self.compile_total_s += (outcome.compile_s or 0.0) + (outcome.prepare_s or 0.0)
+        self._record(benchmark, point, outcome)
+        if outcome.status == "skipped-budget":
+            pytest.skip(f"{point.id}: predicted {format_seconds(outcome.prediction.seconds)} per call"
                         f" > budget {format_seconds(self.settings.budget_s)}")
-        if point.data_key != self.problems.key:
-            self.problems.clear()  # why: free the previous size before checking what fits
-        error = self._memory_refusal(point, impl)
-        if not error:
-            problem = self.problems.get(point)
-            error = problem.error
-        prepare_s = None
-        if not error:
-            # why: prepared once, outside the timing, and checked through the very step timed
-            try:
-                prepare_s, step, step_args = prepared_call(impl.prepare, problem.args)
-            except Exception as exc:  # out of memory on the device, a library that cannot compile
-                error = f"preparing the data {describe_error(exc)}"
-        if not error:
-            try:
-                first_s, result = timed_call(step, step_args)
-                error = mismatch(result, problem.reference, point.dtype, impl.float64_rtol)
-            except Exception as exc:
-                error = describe_error(exc)
-        if error:
-            step_args = None  # why: free a failed preparation's copy before the next point
-            self._record(benchmark, point, "failed", error=error, prepare_s=prepare_s)
-            pytest.fail(f"{point.id}: {error}", pytrace=False)
-        if benchmark.disabled:  # --benchmark-disable: a correctness run, nothing timed
-            return
-        limit_new_pools(self.settings.threads)  # why: the first call may have loaded a BLAS
-        median = time_kernel(benchmark, step, step_args, self.settings.timing_s)
-        self._remember(point, median)
-        compile_s = max(0.0, first_s - median) if impl.jit else None
-        self.compile_total_s += (compile_s or 0.0) + prepare_s
-        self._record(benchmark, point, "measured", median=median, compile_s=compile_s, prepare_s=prepare_s)
+        if outcome.status == "failed":
+            pytest.fail(f"{point.id}: {outcome.error}", pytrace=False)
+
+    def _release_cluster(self, after: Point) -> None:
+        """Shut the embedded Dask cluster down once no later point needs it (why: its idle
+        workers would go on taking CPU from the points measured after them)."""
+        later = self.points[self.points.index(after):]
+        if not any(impl_family(p.impl) == "dask" and p.data_key != after.data_key for p in later):
+            if "dask-distributed" in impls.IMPLEMENTATIONS:
+                from impls import dask_distributed
+
+                info = dask_distributed.cluster_info()
+                if self.machine is not None and info:
+                    self.machine["dask_cluster"] = info  # why: recorded before the cluster goes
+                dask_distributed.shutdown()
 
     def _memory_refusal(self, point: Point, impl) -> str | None:
         """Why this point would not fit in the memory available now (None if it fits)."""
@@ -208,40 +195,43 @@ class VecbenchPlugin:
             except Exception:  # the point's own check reports what is wrong with the kernel
                 return
 
-    def _record(self, benchmark, point: Point, status: str, *, median: float | None = None,
-                compile_s: float | None = None, prepare_s: float | None = None,
-                prediction: Prediction | None = None, error: str | None = None) -> None:
+    def _record(self, benchmark, point: Point, outcome: Outcome) -> None:
+        rounds = outcome.rounds
+        parallelism = rounds.parallelism if rounds else None
         benchmark.extra_info.update(
             impl=point.impl, m=point.m, n_x=point.n_x, dtype=point.dtype, order=point.order,
-            threads=self.settings.threads, compile_s=compile_s, prepare_s=prepare_s, status=status,
-            predicted_s=prediction.seconds if prediction else None,
-            prediction_basis=prediction.basis if prediction else None, error=error,
-            **floor_fields(point, median, self.bandwidth, self.settings.threads),
+            threads=self.settings.threads, compile_s=outcome.compile_s, prepare_s=outcome.prepare_s,
+            status=outcome.status, predicted_s=outcome.prediction.seconds if outcome.prediction else None,
+            prediction_basis=outcome.prediction.basis if outcome.prediction else None, error=outcome.error,
+            **floor_fields(point, outcome.median_s, self.bandwidth, self.settings.threads),
         )
-        if status == "measured":
+        if rounds is not None:
+            benchmark.extra_info.update(compile_cache=outcome.compile_cache, rounds_interleaved=True,
+                                        canary_s=rounds.canary,
+                                        parallelism=parallelism,
+                                        over_threads=over_budget(parallelism, self.settings.threads))
+            record_rounds(benchmark, rounds)
             entry = benchmark.stats.as_dict(include_data=True)
-            entry["stats"]["data"] = kept_samples(entry["stats"]["data"])
         else:
             entry = {"group": point.group, "name": benchmark.name, "fullname": benchmark.fullname,
                      "params": dict(zip(POINT_FIELDS, point.key)), "param": benchmark.param,
                      "extra_info": dict(benchmark.extra_info), "stats": None}
-            self.not_measured.append(entry)
+            if outcome.status != MEASURED:
+                self.not_measured.append(entry)
+            benchmark._mode = "vecbench: checked, not timed"  # why: pytest-benchmark warns on an unused fixture
         self.recorded_nodeids.add(benchmark.fullname)
         self.finished_points += 1
-        if impl_family(point.impl) == "dask" and status == MEASURED and self.machine is not None:
-            # why: the cluster starts with its first step, after the machine record was made
-            from impls import dask_distributed
-
-            self.machine["dask_cluster"] = dask_distributed.cluster_info()
         if self.recorder:
             self.recorder.point(self, point, entry)
 
     # ---- for progress lines ---------------------------------------------------------------
     def speedup(self, point: Point) -> float | None:
-        """``python-loops`` median / this point's median at the same size, if both are known."""
+        """``python-loops``'s time over this point's at the same size: the median of the ratios
+        of rounds measured side by side (medians' ratio when they were not), if both are known."""
         baseline = self.medians.get((BASELINE, *point.key[1:]))
         median = self.medians.get(point.key)
-        return baseline / median if baseline and median else None
+        paired = self.paired.get(point.key)
+        return paired if paired else (baseline / median if baseline and median else None)
 
     def seconds_left(self, elapsed_s: float) -> float:
         """Estimated wall time of the points not yet finished.

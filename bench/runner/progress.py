@@ -13,7 +13,9 @@ def outcome(entry: dict, budget_s: float) -> str:
     """The status, and the median (measured) or why there is none."""
     info = entry["extra_info"]
     if info["status"] == MEASURED:
-        return f"measured  median {format_seconds(entry['stats']['median']):>9}"
+        flag = (f"  OVER THREADS: used {info['parallelism']:.2f} cores, budget {info['threads']}"
+                if info.get("over_threads") else "")
+        return f"measured  median {format_seconds(entry['stats']['median']):>9}{flag}"
     if info["status"] == SKIPPED_BUDGET:
         return (f"skipped-budget  predicted {format_seconds(info['predicted_s'])} per call "
                 f"> {format_seconds(budget_s)}")

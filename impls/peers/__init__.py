@@ -45,6 +45,14 @@ def set_threads(threads: int) -> dict[str, str]:
     return {name: module.set_threads(threads) for name, module in available()}
 
 
+def compile_cache_hits(name: str) -> int | None:
+    """How many compiled graphs the peer ``name`` has loaded from its library's on-disk cache in
+    this process so far; None for an implementation whose library does not tell."""
+    module = dict(PEERS).get(name)
+    counter = getattr(module, "compile_cache_hits", None)
+    return counter() if counter is not None and is_installed(module) else None
+
+
 def cpu_count() -> int:
     """Cores this process may run on (what JAX and Numba size their pools from)."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -35,6 +35,7 @@ class ChartSpec:
     title: str
     draw: Callable[[Context], Figure]
     caption: str  # one sentence for the report: how to read it
+    per_run: bool = False  # drawn once per run (with the first layout), not per layout
 
 
 CHARTS = (
@@ -85,6 +86,14 @@ CHARTS = (
         "Left: the compile time of each JIT implementation's first call; right: after how many "
         "calls that time is recovered, at sizes where it is faster than the comparison.",
     ),
+    ChartSpec(
+        "canary",
+        "The machine's speed during the run (speed canary)",
+        plots.canary_chart,
+        "Each dot is one reading of the speed canary, relative to its fastest (1× = full speed); "
+        "the line is their running median; above the dashed line the machine was unsteady.",
+        per_run=True,
+    ),
 )
 
 
@@ -114,8 +123,10 @@ def render_charts(results: Results, out_dir: Path) -> tuple[list[Rendered], list
     out_dir.mkdir(parents=True, exist_ok=True)
     assigned = looks(results)
     rendered, skipped = [], []
-    for grid in results.grids():
+    for index, grid in enumerate(results.grids()):
         for spec in CHARTS:
+            if spec.per_run and index > 0:
+                continue
             try:
                 fig = spec.draw(Context(results, grid, assigned))
             except NotDrawn as reason:

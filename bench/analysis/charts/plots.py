@@ -17,6 +17,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from bench.analysis import costmodel
+from bench.analysis.paired import UNSTEADY, canary_summary, smoothed
 from bench.analysis.charts.common import (
     MEASURED_LABEL,
     PREDICTED_LABEL,
@@ -148,6 +149,14 @@ def time_vs_nx(ctx: Context) -> Figure:
     return sweep_figure(ctx, time_sweep(ctx, "n_x"))
 
 
+def _speedup_interval(ctx: Context, baseline: str):
+    def spread(impl: str, m: int, n_x: int):
+        ratio = ctx.grid.speedup(impl, baseline, m, n_x)
+        return (ratio.low, ratio.high) if ratio is not None and ratio.low is not None else None
+
+    return spread
+
+
 def _require(ctx: Context, impl: str) -> None:
     if impl not in ctx.grid.impls:
         raise NotDrawn(f"no {impl} points in this results file")
@@ -164,6 +173,8 @@ def speedup_vs_m(ctx: Context, baseline: str) -> Figure:
         impls=[i for i in ctx.grid.impls if i != baseline],
         x_label="m (samples, log scale)",
         reference=(1.0, f"break-even with {baseline} (1×)"),
+        spread=_speedup_interval(ctx, baseline),
+        measured_label="measured: median of per-round ratios (bars: 95 % interval)",
     )
     return sweep_figure(ctx, sweep)
 
@@ -393,3 +404,26 @@ def _share_limits(axes) -> None:
         low, high = min(lo for lo, _ in limits), max(hi for _, hi in limits)
         for ax in axes:
             ax.set_ylim(low, high)
+
+
+def canary_chart(ctx: Context) -> Figure:
+    """The speed canary's readings through the run, relative to the fastest smoothed reading."""
+    series = ctx.results.canary
+    if not series:
+        raise NotDrawn("the results file has no speed canary (written before vecbench recorded one)")
+    summary = canary_summary(series)
+    times = [t for t, _ in series]
+    fig = Figure(figsize=(7.5, 2.8))
+    ax = fig.subplots()
+    ax.plot(times, [r / summary.fastest_s for _, r in series], linestyle="none", marker=".", markersize=3,
+            color="0.6", label="reading")
+    ax.plot(times, [r / summary.fastest_s for r in smoothed([r for _, r in series])], color="C0", lw=1.4,
+            label="running median of 5")
+    ax.axhline(UNSTEADY, color="black", linestyle="--", linewidth=0.8, label=f"unsteady above {UNSTEADY:g}×")
+    ax.set_ylim(bottom=0.9)
+    ax.set_xlabel("seconds since the run started")
+    ax.set_ylabel("canary time / fastest")
+    ax.set_title(f"The machine's speed during the run: 1.00× to {summary.range:.2f}× of its fastest", fontsize=10)
+    ax.legend(fontsize=7, frameon=False, loc="upper right")
+    fig.set_layout_engine("constrained")
+    return fig

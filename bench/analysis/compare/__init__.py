@@ -2,8 +2,10 @@
 the noise.
 
 Two files: per point measured in both (matched by implementation, m, n_x, dtype, order and
-threads) the ratio B/A of the medians with a verdict (faster / slower / within noise, see
-:mod:`.verdicts`), a summary per implementation and the largest changes. Three or more (a
+threads) the ratio B/A of the medians, with the machine's change of speed between the runs removed,
+its interval and a verdict (faster / slower / same, see :mod:`.verdicts`), a summary per
+implementation and the largest changes; ``--json`` writes the same per point, ``--fail-on-slower``
+exits 1 when a point is slower beyond the noise (for CI gates). Three or more (a
 class, a fleet): per machine the headline speedups at the sizes every file measured. Either way
 the machines' differences that explain the numbers are put side by side. Markdown goes to stdout
 (or ``--out``), charts (PNG and SVG) to ``--charts-dir``. Bad input exits 2 with one line.
@@ -11,13 +13,14 @@ the machines' differences that explain the numbers are put side by side. Markdow
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import sys
 from pathlib import Path
 
 from bench.analysis.compare import charts
-from bench.analysis.compare.verdicts import FASTER, NOISE, SLOWER, Change, changes
+from bench.analysis.compare.verdicts import FASTER, SAME, SLOWER, VERDICTS, Change, Comparison, compare_runs
 from bench.analysis.report.machine import bandwidth_text, blas_text, caches_text
 from bench.analysis.report.markdown import table
 from bench.cli import OneLineParser, fail
@@ -57,11 +60,13 @@ def machines_section(files: list[Results]) -> str:
 def _change_row(change: Change) -> list[str]:
     impl, m, n_x, dtype, order, threads = change.key
     return [impl, f"{m:,}", f"{n_x:,}", f"{dtype} {order}", str(threads), format_seconds(change.a.median_s),
-            format_seconds(change.b.median_s), format_ratio(change.ratio), change.verdict, change.method]
+            format_seconds(change.b.median_s), format_ratio(change.raw_ratio), format_ratio(change.ratio),
+            f"{format_ratio(change.low)}–{format_ratio(change.high)}", change.verdict]
 
 
-CHANGE_HEADER = ["implementation", "m", "n_x", "layout", "threads", "A", "B", "B / A", "verdict", "test"]
-CHANGE_ALIGN = "lrrlrrrrll"
+CHANGE_HEADER = ["implementation", "m", "n_x", "layout", "threads", "A", "B", "B / A as measured",
+                 "B / A, weather removed", "interval", "verdict"]
+CHANGE_ALIGN = "lrrlrrrrrrl"
 
 
 def _largest(title: str, found: list[Change]) -> str:
@@ -70,28 +75,60 @@ def _largest(title: str, found: list[Change]) -> str:
     return f"{title}:\n\n" + table(CHANGE_HEADER, [_change_row(c) for c in found], CHANGE_ALIGN)
 
 
-def two_files_markdown(a: Results, b: Results, found: list[Change], charts_link: str | None = None) -> str:
+def noise_text(a: Results, b: Results, comparison: Comparison) -> str:
+    """What the verdicts account for: the noise between the runs, the sizes' shifts, the canaries."""
+    shifts = sorted(comparison.size_shifts.values())
+    parts = [f"Noise between the two runs, weather removed: σ = {comparison.noise:.1%} of a point's time."]
+    if shifts:
+        parts.append(f"Each size's implementations moved together by {format_ratio(shifts[0])} to "
+                     f"{format_ratio(shifts[-1])} (median {format_ratio(statistics.median(shifts))}): the "
+                     "machine's speed (or a change common to every implementation), removed before the verdicts.")
+    if comparison.canary_ratio is None:
+        missing = " and ".join(f"`{r.path.name}`" for r in (a, b) if not r.canary)
+        parts.append(f"{missing} carries no speed canary (recorded by vecbench run from this version on).")
+    else:
+        parts.append(f"The speed canary's median reading, B over A: {format_ratio(comparison.canary_ratio)} "
+                     "(above 1: the machine was slower during B).")
+    return " ".join(parts)
+
+
+def two_files_markdown(a: Results, b: Results, comparison: Comparison, charts_link: str | None = None) -> str:
+    found = comparison.changes
     by_impl: dict[str, list[Change]] = {}
     for change in found:
         by_impl.setdefault(change.key[0], []).append(change)
     summary = [[impl, format_ratio(statistics.median(c.ratio for c in mine)),
-                *(str(sum(c.verdict == v for c in mine)) for v in (FASTER, SLOWER, NOISE))]
+                *(str(sum(c.verdict == v for c in mine)) for v in VERDICTS)]
                for impl, mine in by_impl.items()]
     ordered = sorted(found, key=lambda c: c.ratio)
     parts = [
         f"## `{b.path.name}` (B) against `{a.path.name}` (A)",
         f"{len(found)} points measured in both. B / A is B's median time over A's: below 1× B is "
-        "faster. A verdict needs a Mann–Whitney U test on the rounds' times at p < 0.05 (the "
-        "interquartile ranges not overlapping, for files without round times) and a change of at "
-        "least 5 %; anything else is *within noise*.",
+        "faster. The verdicts account for the variation between runs, not only within one: each "
+        "point's ratio is taken relative to the other implementations of its size (timed side by "
+        "side, they share the machine's weather), and its interval combines the noise measured "
+        "between the two runs with the point's own rounds. *slower* or *faster* needs the whole "
+        "interval on one side of 1× and a change of at least 5 %; anything else is *same*.",
+        noise_text(a, b, comparison),
         machines_section([a, b]),
-        "### Per implementation\n\n" + table(["implementation", "median B / A", FASTER, SLOWER, NOISE], summary),
+        "### Per implementation\n\n" + table(["implementation", "median B / A", *VERDICTS], summary),
         "### The largest changes\n\n" + _largest("B faster", [c for c in ordered if c.ratio < 1][:LARGEST])
         + "\n\n" + _largest("B slower", [c for c in ordered[::-1] if c.ratio > 1][:LARGEST]),
         "### Every shared point\n\n" + table(CHANGE_HEADER, [_change_row(c) for c in found], CHANGE_ALIGN),
         f"![B / A per point]({charts_link}/compare_ratio.png)" if charts_link is not None else "",
     ]
     return "\n\n".join(part for part in parts if part) + "\n"
+
+
+def comparison_json(a: Results, b: Results, comparison: Comparison) -> dict:
+    """``--json``: per shared point its ratio (B / A, weather removed), interval and verdict."""
+    points = [{"impl": c.key[0], "m": c.key[1], "n_x": c.key[2], "dtype": c.key[3], "order": c.key[4],
+               "threads": c.key[5], "a_median_s": c.a.median_s, "b_median_s": c.b.median_s,
+               "raw_ratio": c.raw_ratio, "ratio": c.ratio, "interval": [c.low, c.high], "verdict": c.verdict}
+              for c in comparison.changes]
+    return {"a": str(a.path), "b": str(b.path), "noise_sigma": comparison.noise,
+            "canary_ratio": comparison.canary_ratio,
+            "counts": {v: sum(p["verdict"] == v for p in points) for v in VERDICTS}, "points": points}
 
 
 def headline_speedups(results: Results, sizes: set[tuple]) -> dict[str, float]:
@@ -140,14 +177,15 @@ def compare_markdown(files: list[Results], charts_dir: Path | None = None, chart
     if charts_dir is not None and charts_link is None:
         charts_link = Path(charts_dir).as_posix()
     if len(files) == 2:
-        found = changes(*files)
+        comparison = compare_runs(*files)
+        found = comparison.changes
         if not found:
             raise CompareError(f"{files[0].path} and {files[1].path} have no measured point in common "
                                "(same implementation, m, n_x, dtype, order and threads)")
         if charts_dir is not None:
             charts_dir.mkdir(parents=True, exist_ok=True)
             charts.ratio_chart(found, *files, charts_dir)
-        return two_files_markdown(*files, found, charts_link)
+        return two_files_markdown(*files, comparison, charts_link)
     sizes = shared_sizes(files)
     if not sizes:
         raise CompareError(f"the {len(files)} files share no size where all measured {BASELINE} and {REFERENCE}")
@@ -164,6 +202,9 @@ def parse_args(argv: list[str]):
     parser.add_argument("--against-reference", action="store_true",
                         help=f"compare one file (default {DEFAULT_RESULTS}) with the reference run {REFERENCE_RUN}")
     parser.add_argument("--out", help="write the Markdown here instead of printing it")
+    parser.add_argument("--json", metavar="PATH", help="two files: also write each shared point's ratio, interval and verdict as JSON")
+    parser.add_argument("--fail-on-slower", action="store_true",
+                        help="two files: exit with status 1 when any point of B is slower than A beyond the noise (for CI gates)")
     parser.add_argument("--charts-dir", help=f"where the charts go (default: charts/ next to --out, else {DEFAULT_CHARTS_DIR})")
     args = parser.parse_args(argv)
     if args.against_reference:
@@ -172,6 +213,10 @@ def parse_args(argv: list[str]):
         args.files = [str(REFERENCE_RUN), args.files[0] if args.files else str(DEFAULT_RESULTS)]
     elif len(args.files) < 2:
         parser.error(f"give at least two results files (or one with --against-reference); got {len(args.files)}")
+    if (args.json or args.fail_on_slower) and len(args.files) != 2:
+        parser.error(f"--json and --fail-on-slower compare two files; got {len(args.files)}")
+    if args.json and not args.json.endswith(".json"):
+        parser.error(f"--json must name a .json file; got {args.json!r}")
     return args
 
 
@@ -185,10 +230,20 @@ def main(argv: list[str] | None = None) -> int:
         text = compare_markdown(files, charts_dir, link)
     except (ResultsError, CompareError) as exc:
         return fail(PROG, str(exc))
+    status = 0
+    if len(files) == 2 and (args.json or args.fail_on_slower):
+        comparison = compare_runs(*files)
+        if args.json:
+            Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.json).write_text(json.dumps(comparison_json(*files, comparison), indent=1) + "\n")
+        slower = [c for c in comparison.changes if c.verdict == SLOWER]
+        if args.fail_on_slower and slower:
+            print(f"{PROG}: {len(slower)} points slower beyond the noise (--fail-on-slower)", file=sys.stderr)
+            status = 1
     if out is None:
         sys.stdout.write(text)
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         print(f"{PROG}: wrote {out} and the charts in {charts_dir}")
-    return 0
+    return status

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from bench.analysis.charts.common import PALETTE, looks, save_figure, set_log_axes
-from bench.analysis.compare.verdicts import NOISE, Change
+from bench.analysis.compare.verdicts import SAME, Change
 from bench.results.reading import Results
 from bench.results.units import format_compact_count, format_short_ratio
 
@@ -24,18 +24,20 @@ def ratio_chart(changes: list[Change], a: Results, b: Results, out_dir: Path) ->
         look = assigned[impl]
         mine = [c for c in changes if c.key[0] == impl]
         for change in mine:
-            filled = change.verdict != NOISE
-            ax.plot(change.a.m * change.a.n_x, change.ratio, linestyle="none", marker=look.marker, color=look.colour,
+            filled = change.verdict != SAME
+            x = change.a.m * change.a.n_x
+            ax.plot([x, x], [change.low, change.high], color=look.colour, linewidth=0.8, alpha=0.5)
+            ax.plot(x, change.ratio, linestyle="none", marker=look.marker, color=look.colour,
                     markerfacecolor=look.colour if filled else "none", markersize=6)
         handles.append(Line2D([], [], linestyle="none", marker=look.marker, color=look.colour, label=impl))
     ax.axhline(1.0, color="black", linestyle=":", linewidth=1)
     set_log_axes(ax, format_compact_count, format_short_ratio)
     ax.set_xlabel("m·n_x (elements of X, log scale)")
-    ax.set_ylabel("t(B) / t(A) (log scale; below 1: B faster)")
+    ax.set_ylabel("t(B) / t(A), weather removed, with its interval\n(log scale; below 1: B faster)")
     ax.set_title(f"B / A: {b.path.name} ({b.machine.get('cpu', '?')}) over {a.path.name} ({a.machine.get('cpu', '?')})",
                  fontsize=9)
     handles.append(Line2D([], [], linestyle="none", marker="o", color="grey", markerfacecolor="none",
-                          label="within noise (hollow)"))
+                          label="same: within the noise (hollow)"))
     fig.legend(handles=handles, loc="outside right center", fontsize=8, frameon=False)
     fig.set_layout_engine("constrained")
     return save_figure(fig, out_dir, "compare_ratio")

@@ -21,6 +21,7 @@ from bench.analysis.command_line import results_parser
 from bench.analysis.report.limits import bandwidth_section, limit_sentence, skipped_and_failed_section
 from bench.analysis.report.machine import header, implementations_section, machine_section
 from bench.analysis.report.markdown import charts_section, table
+from bench.analysis.report.steadiness import steadiness_section
 from bench.analysis.report.scale_section import SCALE_NAME, scale_section_from
 from bench.analysis.report.speed import (
     compile_section,
@@ -69,8 +70,9 @@ def render_report(results: Results, charts, skipped_charts, charts_rel: str, ext
     ``extra``: sections added at the end (the scale section)."""
     grids = results.grids()
     lead = charts_section(charts, ("speedup_vs_python_loops",), grids[0].label, charts_rel)
+    canary_chart = charts_section(charts, ("canary",), grids[0].label, charts_rel)
     parts = [header(results), "## Headline", headline(grids[0]), lead, machine_section(results),
-             implementations_section(results)]
+             steadiness_section(results, canary_chart), implementations_section(results)]
     parts += [layout_sections(results, grid, charts, charts_rel) for grid in grids]
     if skipped_charts:
         rows = [[s.key, s.layout, s.reason] for s in skipped_charts]

@@ -35,7 +35,13 @@ def time_cell(grid: ResultGrid, impl: str, m: int, n_x: int) -> str:
 
 
 def ratio_cell(value: Estimate | None) -> str:
-    return "—" if value is None else mark(format_ratio(value.value), value.predicted)
+    """``12.3×``, with its interval as ``12.3× (11.9–12.8)`` where it has one."""
+    if value is None:
+        return "—"
+    text = mark(format_ratio(value.value), value.predicted)
+    if value.low is not None and value.high is not None:
+        text += f" ({format_ratio(value.low).rstrip('×')}–{format_ratio(value.high)})"
+    return text
 
 
 def sizes(grid: ResultGrid) -> list[tuple[int, int]]:

@@ -154,16 +154,25 @@ def compile_section(grid: ResultGrid) -> str:
         value = costmodel.payback_calls(grid, impl, baseline, compiled[impl], m_top, n_x)
         return "never (not faster)" if value is None else mark(f"{value.value:,.0f}", value.predicted)
 
+    def cache(impl: str) -> str:
+        found = [p.compile_cache for p in grid.measured(impl) if p.compile_cache]
+        if not found:
+            return "not recorded"
+        hits = sum(value == "hit" for value in found)
+        return f"{hits} of {len(found)} sizes loaded from the disk cache"
+
     rows = [
-        [impl, format_seconds(seconds), *(calls(impl, n) for n in grid.nxs)]
+        [impl, format_seconds(seconds), cache(impl), *(calls(impl, n) for n in grid.nxs)]
         for impl, seconds in compiled.items()
     ]
     return (
         "### JIT compile time\n\n"
         "The compile time is the largest `first call − median` recorded for the implementation (the "
         f"call that compiled); it is repaid after `compile / (t({baseline}) − t(JIT))` calls, "
-        f"shown at m = {m_top:,}.\n\n"
-        + table(["implementation", "compile time", *(f"calls, n_x = {n:,}" for n in grid.nxs)], rows)
+        f"shown at m = {m_top:,}. *Disk cache*: how many of its first calls loaded their compiled "
+        "graph from the library's on-disk cache (Inductor's FX graph cache, JAX's persistent "
+        "compilation cache) instead of compiling, where the library says so.\n\n"
+        + table(["implementation", "compile time", "disk cache", *(f"calls, n_x = {n:,}" for n in grid.nxs)], rows)
     )
 
 

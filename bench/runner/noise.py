@@ -1,0 +1,170 @@
+"""``vecbench noise``: how far can this machine be trusted? An A/A and an A/B run, compared.
+
+Two back-to-back runs of the same grid, with a copy of one implementation registered for this
+command only: in run A the copy is the implementation as it is, in run B every step of it is
+made ``--factor`` times slower (a busy wait of ``factor − 1`` times the step's own time, so the
+slowdown holds whatever the machine's speed). ``vecbench compare``'s verdicts on the pair then
+give both figures at once: the *false-change rate* (points of the unchanged implementations
+called faster or slower) and the *detection rate* (points of the copy called slower). Points
+faster than 50 µs are left out of both rates, as their noise is the timer's.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import impls
+from bench.analysis.compare.verdicts import NOISE_FLOOR_S, SAME, SLOWER, compare_runs
+from bench.analysis.paired import canary_summary
+from bench.cli import OneLineParser, size_type
+from bench.results.reading import load_results
+from bench.results.schema import REFERENCE, RESULTS_DIR
+from bench.results.writing import write_json_atomically
+from bench.runner.command import measure, new_results
+from bench.runner.grid import PRESETS, check_impls
+from bench.runner.settings import check_threads, make_settings
+from impls.model import Prepared, validated
+
+PROG = "vecbench noise"
+MAX_FALSE_RATE = 0.05  # the issue's bar: at most 5 % of unchanged points called changed
+MIN_DETECTION = 0.90  # ... and at least 90 % of the slowed copy's points called slower
+
+
+class SlowedCopy:
+    """An implementation's step made ``factor`` times slower by a busy wait (factor 1: as it is)."""
+
+    def __init__(self, impl) -> None:
+        self.impl = impl
+        self.factor = 1.0
+        self.name = f"{impl.name}-copy"
+
+    def prepare(self, X, Y) -> Prepared:
+        run, data = self.impl.prepare(X, Y)
+
+        def slowed_run(*args):
+            start = time.perf_counter()
+            output = run(*args)
+            deadline = time.perf_counter() + (self.factor - 1) * (time.perf_counter() - start)
+            while time.perf_counter() < deadline:  # why: busy, so the wait scales with machine speed
+                pass
+            return output
+
+        return Prepared(slowed_run, data)
+
+    def implementation(self):
+        propagate = validated(self.impl.kernel, self.prepare)
+        return impls.Implementation(self.name, f"copy of {self.impl.name} (vecbench noise)", propagate,
+                                    self.impl.family, jit=self.impl.jit, parallel=self.impl.parallel,
+                                    prepare_copies=self.impl.prepare_copies)
+
+
+@contextmanager
+def registered(copy: SlowedCopy):
+    """The copy in the registry, inside only."""
+    impls.IMPLEMENTATIONS[copy.name] = copy.implementation()
+    try:
+        yield copy
+    finally:
+        impls.IMPLEMENTATIONS.pop(copy.name, None)
+
+
+def rates(a, b, copy_name: str) -> dict:
+    """False-change and detection rates of ``compare`` on runs A and B (see the module)."""
+    comparison = compare_runs(a, b)
+    timed = [c for c in comparison.changes if min(c.a.median_s, c.b.median_s) >= NOISE_FLOOR_S]
+    others = [c for c in timed if c.key[0] != copy_name]
+    mine = [c for c in timed if c.key[0] == copy_name]
+    false = [c for c in others if c.verdict != SAME]
+    detected = [c for c in mine if c.verdict == SLOWER]
+    return {"points_unchanged": len(others), "false_changes": len(false),
+            "false_change_rate": len(false) / len(others) if others else None,
+            "points_slowed": len(mine), "detected": len(detected),
+            "detection_rate": len(detected) / len(mine) if mine else None,
+            "noise_sigma": comparison.noise,
+            "false_change_points": [list(c.key) + [c.ratio, c.verdict] for c in false],
+            "missed_points": [list(c.key) + [c.ratio, c.verdict] for c in mine if c.verdict != SLOWER]}
+
+
+def verdict_text(found: dict, factor: float) -> str:
+    false, detect = found["false_change_rate"], found["detection_rate"]
+    if false is None or detect is None:
+        return "no verdict: too few points slower than 50 µs (use a larger --preset)"
+    if false <= MAX_FALSE_RATE and detect >= MIN_DETECTION:
+        return (f"trusted: compare told a {factor:g}× change from this machine's noise "
+                f"({false:.0%} false changes ≤ {MAX_FALSE_RATE:.0%}, {detect:.0%} detected ≥ {MIN_DETECTION:.0%})")
+    return (f"NOT trusted for {factor:g}× changes here: {false:.0%} false changes (bar {MAX_FALSE_RATE:.0%}), "
+            f"{detect:.0%} detected (bar {MIN_DETECTION:.0%}); compare larger changes only, or measure on a quieter machine")
+
+
+def parse_args(argv: list[str]):
+    parser = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0].replace("``", ""))
+    parser.add_argument("--preset", choices=tuple(PRESETS), default="quick", help="the grid of both runs (default: quick)")
+    parser.add_argument("--impl", default=REFERENCE, help=f"the implementation copied and slowed in run B (default: {REFERENCE})")
+    parser.add_argument("--factor", type=float, default=1.25, help="how much slower the copy is in run B (default: 1.25)")
+    parser.add_argument("--threads", type=int, default=1, help="threads for every implementation (default: 1)")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="time only these implementations beside the copy (default: every registered one)")
+    parser.add_argument("--m", nargs="+", type=size_type("m"), metavar="M", help="numbers of samples (default: the preset's)")
+    parser.add_argument("--n-x", nargs="+", type=size_type("n_x"), metavar="N_X", dest="n_x", help="numbers of features (default: the preset's)")
+    parser.add_argument("--out-dir", help=f"where the two runs and the summary go (default: {RESULTS_DIR}/noise-YYYYmmdd-HHMMSS/)")
+    args = parser.parse_args(argv)
+    if args.impl not in impls.IMPLEMENTATIONS:
+        parser.error(f"--impl must be a registered implementation ({', '.join(impls.IMPLEMENTATIONS)}); got {args.impl!r}")
+    if not 1.0 < args.factor <= 10.0:
+        parser.error(f"--factor must be a number above 1 and at most 10; got {args.factor!r}")
+    try:
+        check_threads(args.threads)
+        check_impls(args.only or ())
+    except ValueError as exc:
+        parser.error(str(exc))
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    out_dir = Path(args.out_dir or RESULTS_DIR / f"noise-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
+    copy = SlowedCopy(impls.IMPLEMENTATIONS[args.impl])
+    paths = {}
+    with registered(copy):
+        chosen = [*dict.fromkeys([*args.only, args.impl])] + [copy.name] if args.only else None
+        settings = make_settings(preset=args.preset, impls=chosen, ms=args.m, n_xs=args.n_x, threads=args.threads)
+        for run, factor in (("a", 1.0), ("b", args.factor)):
+            copy.factor = factor
+            print(f"{PROG}: run {run.upper()}: {copy.name} at {factor:g}× the time of {args.impl}", flush=True)
+            paths[run] = out_dir / f"run-{run}.json"
+            command = f"python -m bench noise (run {run.upper()}, {copy.name} ×{factor:g})"
+            status = measure(new_results(settings, paths[run], command), settings, plain=True, no_report=True)
+            if status:
+                print(f"{PROG}: run {run.upper()} did not complete (exit status {status}); no verdict")
+                return status
+    a, b = load_results(paths["a"]), load_results(paths["b"])
+    found = rates(a, b, copy.name)
+    canaries = {run: canary_summary(r.canary) for run, r in (("a", a), ("b", b))}
+    summary = {"preset": args.preset, "impl": args.impl, "copy": copy.name, "factor": args.factor,
+               "threads": args.threads, "machine": a.machine, "runs": {k: str(v) for k, v in paths.items()},
+               "canary_range": {run: c.range if c else None for run, c in canaries.items()},
+               **found, "verdict": verdict_text(found, args.factor)}
+    write_json_atomically(out_dir / "noise.json", summary)
+    print(f"{PROG}: on {a.machine.get('cpu', 'this CPU')}, {args.preset} grid, {args.threads} thread(s)")
+    print(f"  false changes (A/A, unchanged implementations): {found['false_changes']} of "
+          f"{found['points_unchanged']} points ({_percent(found['false_change_rate'])})")
+    print(f"  detected ({copy.name} {args.factor:g}× slower in B): {found['detected']} of "
+          f"{found['points_slowed']} points ({_percent(found['detection_rate'])})")
+    print(f"  noise between the runs: σ = {found['noise_sigma']:.1%}; canary range: "
+          + ", ".join(f"run {run.upper()} {c.range:.2f}×" if c else f"run {run.upper()} none"
+                      for run, c in canaries.items()))
+    print(f"  verdict: {summary['verdict']}")
+    print(f"  files: {out_dir}/ (run-a.json, run-b.json, noise.json)")
+    return 0
+
+
+def _percent(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{rate:.0%}"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

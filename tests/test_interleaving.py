@@ -1,0 +1,231 @@
+"""Interleaved rounds, the speed canary, paired statistics and the parallelism flag.
+
+The statistics are checked against known cases (numbers worked out by hand or by the binomial
+distribution); the engine on tiny real runs. Nothing here asserts on a measured time: the
+parallelism test asserts on CPU seconds over wall seconds of a step built to use two cores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import threading
+
+import numpy as np
+import pytest
+from test_runner import fast_runs, register, run  # noqa: F401  (fast_runs: autouse fixture)
+
+import impls
+from bench.analysis.paired import canary_summary, paired_ratio, smoothed
+from bench.measure import cpu
+from bench.measure.canary import CanaryLog
+from bench.measure.interleave import MAX_ROUNDS, MIN_ROUNDS, Contender, interleave, plan
+from bench.results.intervals import median_interval
+from bench.results.reading import PointRecord, load_results
+
+
+# ---------------------------------------------------------------- planning and interleaving
+
+
+def test_plan_gives_every_contender_the_same_rounds_and_about_the_timing_target():
+    rounds, iterations = plan({"slow": 4e-3, "fast": 1e-6}, timing_s=0.03)
+    assert rounds == 7  # int(0.03 / 4e-3): the slowest contender sets the rounds
+    assert iterations["slow"] == 2  # ceil((0.03 / 7) / 4e-3)
+    assert iterations["fast"] == 4286  # ceil((0.03 / 7) / 1e-6)
+    assert plan({"a": 1.0}, 0.03)[0] == MIN_ROUNDS  # too slow for the target: the minimum still
+    assert plan({"a": 1e-7}, 0.03)[0] == MAX_ROUNDS
+
+
+def test_every_round_times_each_contender_once_in_a_shuffled_order():
+    calls: list[str] = []
+
+    def contender(name):
+        return Contender(name, lambda: calls.append(name), (), call_s=1e-3)
+
+    log = CanaryLog()
+    found = interleave([contender(n) for n in "abcd"], timing_s=0.02, canary=log, rng=random.Random(3))
+    rounds = plan({n: 1e-3 for n in "abcd"}, 0.02)[0]
+    # each block: one untimed warm call (call_s < 2 ms), then `iterations` timed calls
+    per_block = 1 + found["a"].iterations
+    blocks = [calls[i:i + per_block] for i in range(0, len(calls), per_block)]
+    assert len(blocks) == 4 * rounds and all(len(set(block)) == 1 for block in blocks)
+    orders = ["".join(block[0] for block in blocks[r * 4:(r + 1) * 4]) for r in range(rounds)]
+    assert all(sorted(order) == list("abcd") for order in orders)
+    assert len(set(orders)) > 1  # shuffled, not a fixed order
+    assert all(len(found[n].times) == rounds and found[n].canary == found["a"].canary for n in "abcd")
+    assert len(log.series) == rounds and [t for t, _ in log.series] == sorted(t for t, _ in log.series)
+
+
+def test_the_canary_log_continues_a_resumed_series():
+    log = CanaryLog(series=[[0.5, 1e-4], [2.0, 1.1e-4]])
+    log.read()
+    assert len(log.series) == 3 and log.series[2][0] >= 2.0
+
+
+# ---------------------------------------------------------------- statistics, known cases
+
+
+def test_median_interval_uses_the_binomial_order_statistics():
+    # n = 15: P(X ≤ 3) = 0.0176 for X ~ Bin(15, ½), so [x(4), x(12)] covers 96.5 % ≥ 95 %,
+    # while [x(5), x(11)] would cover only 88.2 %
+    interval = median_interval(range(1, 16))
+    assert (interval.value, interval.low, interval.high) == (8, 4, 12)
+    # n = 5: even [x(1), x(5)] covers only 93.75 %: the whole range is the interval
+    assert (median_interval([5, 1, 4, 2, 3]).low, median_interval([5, 1, 4, 2, 3]).high) == (1, 5)
+    with pytest.raises(ValueError, match="at least one value"):
+        median_interval([])
+
+
+def _point(impl, rounds, canary) -> PointRecord:
+    return PointRecord(impl, 100, 10, "float64", "C", "measured", median_s=float(np.median(rounds)),
+                       q1_s=min(rounds), q3_s=max(rounds), rounds=tuple(rounds), canary_s=tuple(canary))
+
+
+def test_a_paired_ratio_is_exact_where_the_ratio_of_medians_is_not():
+    """The machine at full speed in rounds 0–4, at half speed in 5–8 (bimodal): the loop is 10×
+    slower in every round, but the loop's median round fell in a slow state and numpy's in a fast."""
+    speed = [1.0] * 5 + [1.9] * 4
+    canary = [60e-6 * s for s in speed]
+    loops = _point("python-loops", [1e-3 * s for s in speed][::-1][:9], canary[::-1])
+    numpy_ = _point("numpy-vectorized", [1e-4 * s for s in speed][::-1], canary[::-1])
+    ratio = paired_ratio(loops, numpy_)
+    assert (ratio.value, ratio.low, ratio.high) == pytest.approx((10.0, 10.0, 10.0))
+    shifted = _point("numpy-vectorized", [1e-4 * s for s in [1.9] * 5 + [1.0] * 4], canary)
+    assert paired_ratio(loops, shifted) is None  # other rounds (other canary readings): not paired
+    assert loops.median_s / shifted.median_s == pytest.approx(10 / 1.9)  # what medians would say
+
+
+def test_canary_summary_reports_the_smoothed_range():
+    series = [[i * 0.1, 1e-4] for i in range(10)] + [[1 + i * 0.1, 1.9e-4] for i in range(10)]
+    series[3][1] = 5e-4  # one interrupted reading: smoothed away
+    summary = canary_summary(series)
+    assert summary.range == pytest.approx(1.9) and summary.unsteady and summary.readings == 20
+    assert canary_summary([[0.0, 1e-4], [1.0, 1.1e-4]]).unsteady is False
+    assert canary_summary([]) is None
+    assert smoothed([1, 9, 1, 1, 1]) == [1, 1, 1, 1, 1]
+
+
+def test_over_budget_flags_more_than_15_percent():
+    assert cpu.over_budget(1.16, 1) and not cpu.over_budget(1.14, 1) and cpu.over_budget(2.4, 2)
+    assert not cpu.over_budget(None, 1)
+
+
+# ---------------------------------------------------------------- the engine, end to end
+
+
+def test_a_run_keeps_rounds_in_order_with_the_canary_of_each(tmp_path):
+    code, document = run(tmp_path, "--preset", "quick", "--m", "10", "100", "--n-x", "2", "--no-report",
+                         "--impl", "python-loops", "numpy-vectorized", "numba-fused")
+    assert code == 0
+    entries = document["benchmarks"]
+    assert entries and all(e["extra_info"]["rounds_interleaved"] for e in entries)
+    for entry in entries:
+        data, canary = entry["stats"]["data"], entry["extra_info"]["canary_s"]
+        assert len(data) == len(canary) == entry["stats"]["rounds"] >= MIN_ROUNDS
+        assert entry["extra_info"]["parallelism"] > 0
+    by_size: dict[tuple, set] = {}
+    for entry in entries:  # the implementations of one size share their rounds' canary readings
+        by_size.setdefault((entry["extra_info"]["m"], entry["extra_info"]["n_x"]), set()).add(
+            tuple(entry["extra_info"]["canary_s"]))
+    assert all(len(readings) == 1 for readings in by_size.values())
+    series = document["vecbench"]["canary"]["series"]
+    assert len(series) == sum(len(next(iter(r))) for r in by_size.values())
+    results = load_results(tmp_path / "run.json")
+    speedup = results.grid(("float64", "C")).speedup("numba-fused", "python-loops", 100, 2)
+    assert speedup.low <= speedup.value <= speedup.high  # paired: with an interval
+    pytest_benchmark = pytest.importorskip("pytest_benchmark.cli")  # its own compare reads the file
+    assert pytest_benchmark is not None
+
+
+def _hash_in_two_threads(X: np.ndarray) -> None:
+    """CPU work on two threads at once (hashlib releases the GIL for large buffers)."""
+    buffer = np.full(4 << 20, 7, dtype=np.uint8).tobytes()
+    workers = [threading.Thread(target=lambda: [hashlib.sha256(buffer).digest() for _ in range(3)])
+               for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+
+def two_thread_kernel(w, b, X, Y):
+    """numpy-vectorized's step, plus work on two threads: a step that ignores a 1-thread budget."""
+    _hash_in_two_threads(X)
+    return impls.IMPLEMENTATIONS["numpy-vectorized"].kernel(w, b, X, Y)
+
+
+def test_a_step_using_two_threads_in_a_one_thread_run_is_flagged(tmp_path, monkeypatch, capsys):
+    register(monkeypatch, "two-threads", two_thread_kernel)
+    code, document = run(tmp_path, "--preset", "quick", "--m", "100", "--n-x", "2", "--no-report",
+                         "--impl", "numpy-vectorized", "two-threads", "--threads", "1")
+    assert code == 0
+    info = {e["extra_info"]["impl"]: e["extra_info"] for e in document["benchmarks"]}
+    assert info["two-threads"]["over_threads"] is True and info["two-threads"]["parallelism"] > 1.15
+    assert info["numpy-vectorized"]["over_threads"] is False
+    output = capsys.readouterr().out
+    assert "OVER THREADS" in output and "points used more CPU than their thread budget" in output
+    report = __import__("bench.analysis.report", fromlist=["render_report"])
+    text = report.render_report(load_results(tmp_path / "run.json"), [], [], "charts")
+    assert "Points that used more CPU than their thread budget" in text and "two-threads" in text
+
+
+# ---------------------------------------------------------------- vecbench noise
+
+
+def test_noise_runs_an_a_a_and_an_a_b_pair_and_says_what_it_found(tmp_path, capsys):
+    from bench.runner import noise
+
+    out = tmp_path / "noise"
+    code = noise.main(["--only", "python-loops", "numba-fused", "--m", "100", "1000", "--n-x", "1", "10",
+                       "--factor", "3", "--out-dir", str(out)])
+    assert code == 0
+    summary = json.loads((out / "noise.json").read_text())
+    assert summary["copy"] == "numpy-vectorized-copy" and summary["factor"] == 3
+    assert "numpy-vectorized-copy" not in impls.IMPLEMENTATIONS  # registered for the command only
+    for run_name in ("a", "b"):
+        results = load_results(out / f"run-{run_name}.json")
+        assert {p.impl for p in results.points} == {"python-loops", "numba-fused", "numpy-vectorized",
+                                                      "numpy-vectorized-copy"}
+    a, b = load_results(out / "run-a.json"), load_results(out / "run-b.json")
+    slowed = [q.median_s / p.median_s for p in a.points for q in b.points
+              if p.impl == q.impl == "numpy-vectorized-copy" and (p.m, p.n_x) == (q.m, q.n_x)]
+    copy_over_original = [p.median_s / q.median_s for p in b.points for q in b.points
+                          if p.impl == "numpy-vectorized-copy" and q.impl == "numpy-vectorized"
+                          and (p.m, p.n_x) == (q.m, q.n_x)]
+    assert len(slowed) == 4 and min(copy_over_original) > 1.5  # the busy wait really slows it (3× asked)
+    text = capsys.readouterr().out
+    assert "false changes (A/A" in text and "detected (numpy-vectorized-copy 3× slower in B)" in text
+    assert "verdict:" in text
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--factor", "1"], "--factor must be a number above 1"),
+    (["--impl", "nope"], "--impl must be a registered implementation"),
+    (["--only", "nope"], "unknown implementation 'nope'"),
+    (["--threads", "0"], "--threads must be an integer"),
+])
+def test_noise_usage_errors_exit_2_with_one_line(argv, message, capsys):
+    from bench.runner import noise
+
+    with pytest.raises(SystemExit) as exit_info:
+        noise.main(argv)
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert message in error and error.count("\n") == 1
+
+
+def test_noise_rates_count_false_changes_and_detections_on_known_files(tmp_path):
+    from _synthetic_results import build_results, interleave_rounds
+    from bench.runner.noise import rates
+
+    def write(name, weather, seed, scale=None):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(interleave_rounds(build_results(), weather, seed=seed, scale=scale)))
+        return load_results(path)
+
+    a = write("a", lambda s, r: 1.0, 1)
+    b = write("b", lambda s, r: 1.9 if s % 2 else 1.0, 2, scale={"torch-cpu": 1.5})
+    found = rates(a, b, "torch-cpu")
+    assert found["false_changes"] == 0 and found["false_change_rate"] == 0.0
+    assert found["detected"] == found["points_slowed"] > 0 and found["detection_rate"] == 1.0
