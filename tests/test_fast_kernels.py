@@ -331,14 +331,23 @@ def test_targets_usage_error_exits_2():
     assert targets.main(["--repeats", "0"]) == 2
 
 
-def test_ablation_stages_time_the_kernel_stage_by_stage(capsys):
+def test_ablation_stages_time_the_kernel_stage_by_stage(capsys, tmp_path):
     result = ablation.measure(3000, 37, "F", 1, 2)
     assert list(result["stages"]) == list(ablation.STAGES)
     for stage in result["stages"].values():
         assert stage["median_s"] > 0
         assert stage["fraction_of_floor"] == pytest.approx(stage["floor_s"] / stage["median_s"])
-    assert ablation.main(["--m", "2e3", "--n-x", "3", "--order", "C", "--threads", "1", "--rounds", "1"]) == 0
-    assert "whole step" in capsys.readouterr().out
+    output = tmp_path / "ablation.json"
+    assert ablation.main(["--m", "2e3", "--n-x", "3", "--order", "C", "--threads", "1", "--rounds", "3",
+                          "--output", str(output)]) == 0
+    out = capsys.readouterr().out
+    assert "whole step" in out and str(output) in out
+    saved = json.loads(output.read_text())  # the file vecbench record reads
+    assert (saved["kind"], saved["m"], saved["n_x"], saved["order"], saved["threads"]) == (
+        "vecbench-ablation", 2000, 3, "C", 1)
+    assert list(saved["stages"]) == list(ablation.STAGES) and saved["machine"]["cores"] >= 1
+    for stage in saved["stages"].values():
+        assert len(stage["times_s"]) == 3 and stage["median_s"] == sorted(stage["times_s"])[1]
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
