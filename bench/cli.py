@@ -26,6 +26,7 @@ SUBCOMMANDS = {
     "ablation": ("bench.performance.ablation", "time a fused step stage by stage against the bandwidth floor"),
     "tune": ("bench.performance.tune", "measure the fused kernels' fastest variants on this machine (a plan file)"),
     "scale": ("bench.performance.scale", "time per step against m, in one process and on a Dask cluster"),
+    "record": ("bench.runner.record", "write reports/RECORD.md and the README's generated blocks from the results files"),
 }
 
 

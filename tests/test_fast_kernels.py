@@ -20,6 +20,7 @@ from _reference import assert_matches, random_parameters, reference_step
 import impls
 from bench.measure import bandwidth, machine
 from bench.performance import ablation, targets
+from bench.results import folders
 from bench.measure.compile_cache import check_compile_cache
 from impls import _fused_kernel as fused
 from impls import _fused_plan as plan
@@ -295,10 +296,16 @@ def test_floor_fields():
         "bytes": 10**9, "floor_s": None, "fraction_of_floor": None, "achieved_GBps": None}
 
 
-def test_targets_quick_run_writes_what_it_measured(tmp_path, capsys):
-    output = tmp_path / "targets.json"
-    status = targets.main(["--quick", "--output", str(output)])
+def test_targets_quick_run_writes_what_it_measured(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # why: without --output it writes under ./reports/results/
+    status = targets.main(["--quick"])
+    written = list(tmp_path.glob("reports/results/*/targets-*.json"))
+    assert len(written) == 1, "one dated file in this machine's folder"
+    output = written[0]
     document = json.loads(output.read_text())
+    assert folders.FOLDER_PATTERN.match(output.parent.name)
+    assert output.parent.name.endswith(folders.cpu_slug(document["machine"]))
+    assert (tmp_path / targets.LATEST_COPY).read_text() == output.read_text()
     assert status == (0 if document["passed"] else 1)
     assert document["complete"] and document["bandwidth"]["multi_thread_GBps"] > 0
     assert len(document["points"]) == 2 * len(targets.TARGET_POINTS)
@@ -331,14 +338,29 @@ def test_targets_usage_error_exits_2():
     assert targets.main(["--repeats", "0"]) == 2
 
 
-def test_ablation_stages_time_the_kernel_stage_by_stage(capsys):
+def test_ablation_stages_time_the_kernel_stage_by_stage(capsys, tmp_path):
     result = ablation.measure(3000, 37, "F", 1, 2)
     assert list(result["stages"]) == list(ablation.STAGES)
     for stage in result["stages"].values():
         assert stage["median_s"] > 0
         assert stage["fraction_of_floor"] == pytest.approx(stage["floor_s"] / stage["median_s"])
-    assert ablation.main(["--m", "2e3", "--n-x", "3", "--order", "C", "--threads", "1", "--rounds", "1"]) == 0
-    assert "whole step" in capsys.readouterr().out
+    output = tmp_path / "ablation.json"
+    assert ablation.main(["--m", "2e3", "--n-x", "3", "--order", "C", "--threads", "1", "--rounds", "3",
+                          "--output", str(output)]) == 0
+    out = capsys.readouterr().out
+    assert "whole step" in out and str(output) in out
+    saved = json.loads(output.read_text())  # the file vecbench record reads
+    assert (saved["kind"], saved["m"], saved["n_x"], saved["order"], saved["threads"]) == (
+        "vecbench-ablation", 2000, 3, "C", 1)
+    assert list(saved["stages"]) == list(ablation.STAGES) and saved["machine"]["cores"] >= 1
+    for stage in saved["stages"].values():
+        assert len(stage["times_s"]) == 3 and stage["median_s"] == sorted(stage["times_s"])[1]
+
+    with pytest.MonkeyPatch.context() as patch:  # without --output: this machine's folder
+        patch.chdir(tmp_path)
+        assert ablation.main(["--m", "2e3", "--n-x", "3", "--threads", "1", "--rounds", "1"]) == 0
+    written = list(tmp_path.glob("reports/results/*/ablation-*.json"))
+    assert len(written) == 1 and folders.FOLDER_PATTERN.match(written[0].parent.name)
 
 
 @pytest.mark.parametrize("order", ["C", "F"])

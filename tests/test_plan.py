@@ -170,16 +170,17 @@ def test_tune_measures_every_regime_and_saves_a_plan_the_kernels_use(plan_file, 
             measured["best"] == measured["default"]
             and measured["median_s"][measured["best"]] <= fastest * (1 + tune.MIN_GAIN))
     assert "saved in" in out
-    assert "from this machine's plan" in _ablation_line(capsys)
+    assert "from this machine's plan" in _ablation_line(capsys, plan_file.parent)
 
 
-def _ablation_line(capsys) -> str:
-    assert ablation.main(["--m", "3000", "--n-x", "37", "--threads", "1", "--rounds", "1"]) == 0
+def _ablation_line(capsys, folder) -> str:
+    assert ablation.main(["--m", "3000", "--n-x", "37", "--threads", "1", "--rounds", "1",
+                          "--output", str(folder / "ablation.json")]) == 0
     return capsys.readouterr().out.splitlines()[0]
 
 
 def test_without_a_plan_ablation_says_it_uses_the_built_in_defaults(plan_file, capsys):
-    assert "built-in default" in _ablation_line(capsys)
+    assert "built-in default" in _ablation_line(capsys, plan_file.parent)
 
 
 @pytest.mark.parametrize("argv", [["--rounds", "0"], ["--threads", "x"], ["--dtype", "int8"], ["--threads", "100000"]])

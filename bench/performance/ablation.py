@@ -6,20 +6,29 @@ per-sample math, and the whole step (plus the dw pass over the cached block). Wi
 bandwidth measured in the same run, each stage's fraction of the floor shows what limits the step:
 a logits pass near the floor and a whole step far from it means the extra passes over cached data
 and the per-sample math, not the memory reads, cost the difference.
+
+What it measured is saved as ``ablation-YYYYmmdd-HHMMSS.json`` in this machine's folder of
+``reports/results/`` (``--output`` to put it elsewhere; ``vecbench record`` shows it).
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import statistics
 import sys
+from pathlib import Path
 
 from bench.measure.bandwidth import floor_fields, measure_read_bandwidth
+from bench.measure.machine import machine_info
 from bench.measure.problems import kernel_args
 from bench.measure.threads import limited_threads
 from bench.measure.timing import interleaved_times
 from bench.cli import positive_int, size_type
+from bench.results.folders import dated_path, machine_folder
+from bench.results.schema import ablation_document
 from bench.results.units import format_fraction, format_seconds
+from bench.results.writing import now_iso, write_json_atomically
 from impls import _fused_kernel as fused
 from impls import _fused_plan
 from impls import peers
@@ -43,6 +52,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--threads", type=positive_int, default=peers.cpu_count(),
                         help="Numba threads (default: all cores)")
     parser.add_argument("--rounds", type=positive_int, default=11, help="interleaved rounds (default 11)")
+    parser.add_argument("--output", type=Path, metavar="PATH",
+                        help="results file (default: ablation-YYYYmmdd-HHMMSS.json in this machine's folder "
+                             "of reports/results/)")
     return parser.parse_args(argv)
 
 
@@ -61,19 +73,27 @@ def measure(m: int, n_x: int, order: str, threads: int, rounds: int) -> dict:
         # why no pause: only Numba's own pool runs here, no BLAS threads to let go idle first
         times = interleaved_times(kernels, (), rounds, pause_s=0.0)
     medians = {name: statistics.median(seconds) for name, seconds in times.items()}
-    stages = {name: floor_fields(X.nbytes + Y.nbytes, median, bandwidth, threads) | {"median_s": median}
-              for name, median in medians.items()}
+    stages = {name: floor_fields(X.nbytes + Y.nbytes, median, bandwidth, threads)
+              | {"median_s": median, "times_s": times[name]} for name, median in medians.items()}
     return {"bandwidth": bandwidth, "variant": variant.name, "variant_source": source, "block": args[-1],
             "stages": stages}
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse_args(argv)
+    started = now_iso()
     result = measure(args.m, args.n_x, args.order, args.threads, args.rounds)
+    machine = machine_info()
+    output = args.output or dated_path(machine_folder(machine), "ablation")
+    write_json_atomically(output, ablation_document(
+        command=shlex.join(["vecbench", "ablation", *argv]), started=started, finished=now_iso(), m=args.m,
+        n_x=args.n_x, order=args.order, threads=args.threads, rounds=args.rounds, machine=machine, result=result))
     bandwidth = result["bandwidth"]["multi_thread_GBps" if args.threads > 1 else "single_thread_GBps"]
     print(f"m={args.m:,} n_x={args.n_x} {args.order} order, {args.threads} thread(s), {result['variant']} "
           f"({result['block']} samples, {PLAN_SOURCES[result['variant_source']]}); read bandwidth {bandwidth:.1f} GB/s")
     for name, stage in result["stages"].items():
         print(f"    {name:<24} {format_seconds(stage['median_s']):>10}  "
               f"{format_fraction(stage['fraction_of_floor']):>5} of floor")
+    print(f"results in {output}")
     return 0

@@ -16,7 +16,8 @@ output is checked against ``numpy-vectorized``, then all implementations are tim
   first compile time of each kernel is recorded.
 
 Prints a table with PASS/FAIL per target and writes what it measured to
-``reports/results/targets-latest.json``. Exit status 0 if every target passes, 1 if any fails,
+``targets-YYYYmmdd-HHMMSS.json`` in this machine's folder of ``reports/results/`` (copied to
+``reports/results/targets-latest.json`` when it completes). Exit status 0 if every target passes, 1 if any fails,
 2 on a usage error. ``--quick`` runs the same checks on 1000× fewer samples, 3 rounds, a small
 bandwidth probe and the compile-cache check in the usual cache (a smoke test: its verdicts say
 nothing about the real targets).
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
+import shutil
 import statistics
 import sys
 from dataclasses import dataclass
@@ -39,17 +41,19 @@ from bench.measure.machine import kernel_plan_line, last_level_cache_bytes, mach
 from bench.performance.target_lines import READ_ONCE, cache_lines, point_lines
 from bench.measure.timing import Step, interleaved_times, mismatch, timed_call
 from bench.measure.problems import describe_error, kernel_args, prepared_call
+from bench.results.folders import dated_path, machine_folder
 from bench.results.writing import RESULTS_DIR, now_iso, write_json_atomically
 from bench.measure.threads import limited_threads
 from bench.cli import Progress, fail, positive_int
 from bench.measure.dask_cluster import use_dask_scheduler
 from bench.results.schema import REFERENCE
 from bench.results.units import format_seconds
-from impls import peers
+from impls import _plan_cache, peers
 
 DTYPE = "float64"
 ORDERS = ("C", "F")
-DEFAULT_OUTPUT = RESULTS_DIR / "targets-latest.json"
+#: a copy of the newest complete targets file written to the default place
+LATEST_COPY = RESULTS_DIR / "targets-latest.json"
 DEFAULT_ROUNDS = 7
 QUICK_M_DIVISOR = 1000
 QUICK_ROUNDS = 3
@@ -96,8 +100,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                              f"{QUICK_ROUNDS} with --quick)")
     parser.add_argument("--plain", action="store_true",
                         help="no progress bar, even on a terminal (piped output never has one)")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
-                        help=f"JSON file to write (default {DEFAULT_OUTPUT})")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="JSON file to write (default: targets-YYYYmmdd-HHMMSS.json in this machine's folder "
+                             f"of {RESULTS_DIR}/, copied to {LATEST_COPY} when complete)")
     parser.add_argument("--dask-scheduler", metavar="ADDRESS",
                         help="time dask-distributed on the Dask scheduler at ADDRESS (tcp://… or tls://…, "
                              "as for vecbench run; default: DASK_SCHEDULER_ADDRESS, else an embedded "
@@ -309,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
         except (ValueError, ConnectionError, RuntimeError) as exc:
             return fail("vecbench targets", str(exc))
     threads = peers.cpu_count()
+    latest = None if args.output else LATEST_COPY
+    args.output = args.output or dated_path(machine_folder(_plan_cache.machine_key()), "targets")
     document = {"schema": 1, "command": "vecbench targets " + " ".join(argv or []), "quick": args.quick,
                 "started": now_iso(), "finished": None, "complete": False, "threads": threads,
                 "rounds": args.repeats, "dtype": DTYPE, "bandwidth": None, "points": [],
@@ -323,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     document.update(finished=now_iso(), complete=True, dask_cluster=_dask_cluster())
     document["passed"] = all(p["passed"] for p in document["points"]) and document["compile_cache"]["passed"]
     write_json_atomically(args.output, document)
+    if latest is not None:
+        shutil.copyfile(args.output, latest)
     failed = sum(not p["passed"] for p in document["points"]) + (not document["compile_cache"]["passed"])
     verdict = "all targets PASS" if document["passed"] else f"{failed} check group(s) FAIL"
     note = " (--quick: small sizes, not the real targets)" if args.quick else ""

@@ -10,6 +10,10 @@ kept (the default unless another is MIN_GAIN faster); the plan is saved in the p
 ``ablation``, the Dask workers) then use, in this and later processes. Every candidate's output is
 first checked against the built-in default's.
 
+A copy of the plan (a plan file holding only it, with what every candidate measured) is saved as
+``plan-YYYYmmdd-HHMMSS.json`` in this machine's folder of ``reports/results/`` for ``vecbench
+record`` (not with ``--quick``; ``--no-copy`` to skip it).
+
 Ctrl-C keeps the regimes finished so far (saved as a partial plan; the others use the built-in
 defaults). Exit status 0, 1 if a candidate computed a wrong result, 2 on a usage error.
 """
@@ -32,6 +36,7 @@ from bench.measure.memory import available_bytes
 from bench.measure.problems import kernel_args
 from bench.measure.threads import limited_threads
 from bench.measure.timing import Step, interleaved_times, mismatch
+from bench.results.folders import dated_path, machine_folder
 from bench.results.units import format_seconds
 from bench.results.writing import now_iso
 from impls import _fused_kernel as fused
@@ -81,6 +86,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true",
                         help="tiny problems and one round: a smoke test whose plan means nothing (not saved "
                              "unless --plan-file is given)")
+    parser.add_argument("--no-copy", action="store_true",
+                        help="do not save a copy of the plan in this machine's folder of reports/results/")
     parser.add_argument("--plan-file", help="where to save the plan (default: $VECBENCH_PLAN_FILE, else "
                                             "~/.cache/vecbench/fused-plans.json)")
     args = parser.parse_args(argv)
@@ -204,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'interrupted: partial plan' if interrupted else 'plan'} of {len(variants)} regimes "
           f"({changed} differ from the built-in defaults) saved in {path}, "
           f"{time.perf_counter() - started:.0f} s")
+    if not (args.quick or args.no_copy):
+        # why a copy: the plan file is per user and rewritten; the copy is the record's
+        print(f"a copy with this plan only: {_plan_cache.save_plan(plan, dated_path(machine_folder(key), 'plan'))}")
     if wrong:
         print(f"error: {wrong} candidate(s) computed a wrong result (listed above as WRONG); they were not used")
     return 130 if interrupted else int(bool(wrong))

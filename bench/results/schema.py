@@ -33,7 +33,7 @@ LATEST_NAME = "latest.json"
 DEFAULT_RESULTS = RESULTS_DIR / LATEST_NAME
 #: The reference run committed with the code (README, "A reference run"): what
 #: ``vecbench compare --against-reference`` compares a learner's run with.
-REFERENCE_RUN = RESULTS_DIR / "run-20261201-222129.json"
+REFERENCE_RUN = RESULTS_DIR / "2026-12-01-rocketlake-2cpu" / "run-20261201-222129.json"
 
 #: The ``vecbench`` section's list of the points not measured (skipped or failed); older files
 #: kept them in ``benchmarks`` with ``"stats": null``, and both are read.
@@ -172,3 +172,21 @@ def _quantile(ordered: list[float], q: float) -> float:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+# ---------------------------------------------------------------- vecbench ablation
+
+#: ``vecbench ablation``'s results file (``ablation-*.json`` in the machine's folder): one problem,
+#: its stages timed interleaved against the floor. A JSON object (:func:`ablation_document`).
+ABLATION_SCHEMA_VERSION = 1
+ABLATION_KIND = "vecbench-ablation"
+
+
+def ablation_document(*, command: str, started: str, finished: str, m: int, n_x: int, order: str,
+                      threads: int, rounds: int, machine: dict, result: dict) -> dict:
+    """The file: what was run and where, then ``result`` as ``ablation.measure`` returns it
+    (``bandwidth``, ``variant``, ``variant_source``, ``block`` in samples, and ``stages``: per
+    stage ``median_s``, ``times_s``, ``floor_s``, ``fraction_of_floor``…)."""
+    return {"kind": ABLATION_KIND, "schema": ABLATION_SCHEMA_VERSION, "command": command, "started": started,
+            "finished": finished, "dtype": "float64", "m": m, "n_x": n_x, "order": order, "threads": threads,
+            "rounds": rounds, "machine": machine, **result}

@@ -43,7 +43,7 @@ def _cell(scale: ScaleResults, impl: str, m: int, n_x: int) -> str:
     return text
 
 
-def _figures_table(scale: ScaleResults, figures: ScaleFigures) -> str:
+def figures_table(scale: ScaleResults, figures: ScaleFigures) -> str:
     rows = []
     for n_x in figures.nxs:
         model = figures.models.get((DISTRIBUTED, n_x))
@@ -57,7 +57,7 @@ def _figures_table(scale: ScaleResults, figures: ScaleFigures) -> str:
                   "model error (median / max)"], rows)
 
 
-def _crossover_table(figures: ScaleFigures) -> str:
+def crossover_table(figures: ScaleFigures) -> str:
     against = list(dict.fromkeys(c.against for c in figures.crossovers))
     if not against:
         return "No in-process implementation was measured: no crossover to derive."
@@ -115,13 +115,13 @@ def scale_section(scale: ScaleResults, figures: ScaleFigures, chart_png: str | N
         "### The fixed cost of a distributed step\n\n"
         f"Fitted per n_x to {DISTRIBUTED}'s measured medians, `t ≈ a + b·m·n_x` (the report's cost "
         "model): `a` is what a step costs before any data is touched, the scheduler's round trips.\n\n"
-        + _figures_table(scale, figures),
+        + figures_table(scale, figures),
         "### Where distributing pays (the cost models' crossover beside the measured medians)\n\n"
         f"From which m {DISTRIBUTED}'s model is faster than each in-process implementation's, per n_x. "
         "A crossover beyond the sizes where both were measured is marked *extrapolated*; "
         "*never within the model*: the distributed line's slope is not below the other's. "
         "Beside it, what the measured medians themselves say (the models' errors are in the table above).\n\n"
-        + _crossover_table(figures),
+        + crossover_table(figures),
     ]
     if chart_png:
         parts.append(f"![Time per step vs m, one process and Dask]({chart_png})\n\n"

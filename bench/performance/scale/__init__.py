@@ -6,7 +6,9 @@ wherever the problem fits in this process (:mod:`.plan`); each point is prepared
 then timed (:mod:`.points`) and saved as it finishes (atomic write), so Ctrl-C keeps every
 finished point; the embedded cluster is shut down on every way out. At the end: the fixed cost
 of a distributed step and the crossovers (:mod:`bench.analysis.scale`), the chart
-``reports/charts/scale.png`` and REPORT.md's "Beyond one machine" section.
+``reports/charts/scale.png`` and REPORT.md's "Beyond one machine" section. The results file is
+``scale-YYYYmmdd-HHMMSS.json`` in this machine's folder of ``reports/results/``, copied to
+``reports/results/scale-latest.json`` when the sweep completes (``--out`` to put it elsewhere).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from __future__ import annotations
 import logging
 import os
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
-from impls import peers
+from impls import _plan_cache, peers
 
 from bench.cli import OneLineParser, Progress, fail, positive_int, size_type
 from bench.measure.dask_cluster import dask_available, use_dask_scheduler
@@ -26,6 +29,7 @@ from bench.measure.threads import limited_threads
 from bench.performance.scale.plan import DEFAULT_MAX_M, DEFAULT_NXS, DTYPE, default_ms, plan_sizes
 from bench.performance.scale.points import measure_size
 from bench.performance.scale.summary import finish, point_line
+from bench.results.folders import dated_path, machine_folder
 from bench.results.schema import SCALE_LATEST, SCALE_POINTS, SCALE_SECTION, scale_section
 from bench.results.writing import now_iso, write_json_atomically
 
@@ -55,13 +59,14 @@ def build_parser() -> OneLineParser:
                         help="threads of the in-process implementations (default: every core, as the cluster)")
     parser.add_argument("--rounds", type=positive_int, default=DEFAULT_ROUNDS, metavar="N",
                         help=f"timed steps per point, median kept (default {DEFAULT_ROUNDS})")
-    parser.add_argument("--out", type=Path, default=SCALE_LATEST, metavar="PATH",
-                        help=f"results file (default {SCALE_LATEST})")
+    parser.add_argument("--out", type=Path, default=None, metavar="PATH",
+                        help="results file (default: scale-YYYYmmdd-HHMMSS.json in this machine's folder, "
+                             f"copied to {SCALE_LATEST} when complete)")
     parser.add_argument("--charts-dir", type=Path, default=Path("reports/charts"), metavar="DIR",
                         help="where scale.png and scale.svg go (default reports/charts)")
     parser.add_argument("--report", type=Path, default=Path("reports/REPORT.md"), metavar="PATH",
                         help="REPORT.md to rewrite with the 'Beyond one machine' section, from latest.json "
-                             "beside --out (default reports/REPORT.md)")
+                             f"beside --out (beside {SCALE_LATEST} without --out; default reports/REPORT.md)")
     parser.add_argument("--no-report", action="store_true", help="no chart and no REPORT.md at the end")
     parser.add_argument("--plain", action="store_true",
                         help="one line per point even on a terminal (default there: a progress bar)")
@@ -104,6 +109,8 @@ def sweep(document: dict, plans: list, args, progress: Progress) -> None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.latest = None if args.out else SCALE_LATEST
+    args.out = args.out or dated_path(machine_folder(_plan_cache.machine_key()), "scale")
     if args.out.suffix != ".json":
         return fail(PROG, f"--out must name a .json file; got {str(args.out)!r}")
     if not dask_available():
@@ -156,4 +163,6 @@ def _run(args, argv: list[str], threads: int, cluster: dict, plans: list) -> int
     section.update(finished=now_iso(), complete=True)
     section["load_average"]["end"] = os.getloadavg()[0]
     write_json_atomically(args.out, document)
+    if args.latest is not None:
+        shutil.copyfile(args.out, args.latest)
     return finish(args)

@@ -51,7 +51,8 @@ def finish(args) -> int:
     scale = load_scale_results(args.out)
     png, svg = scale_chart(scale, scale_figures(scale), args.charts_dir)
     print(f"{PROG}: chart {png} and {svg.name}")
-    latest = args.out.parent / LATEST_NAME
+    # why: the default --out is in the machine's folder; the run's latest.json is at the top
+    latest = (args.out if getattr(args, "latest", None) is None else args.latest).parent / LATEST_NAME
     if not latest.is_file():
         print(f"{PROG}: no {latest} (a vecbench run's results) beside {args.out}: REPORT.md not written; "
               f"vecbench report RESULTS --scale {args.out} writes it")

@@ -1,0 +1,126 @@
+"""``vecbench record``: write ``reports/RECORD.md`` and the README's generated blocks from the
+committed files.
+
+The record comes from the machine folders of ``reports/results/`` (:mod:`bench.analysis.record`).
+The README's blocks sit between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` markers:
+``implementations`` (from the registry, every optional implementation included whether or not
+it is installed here), ``presets`` (from :data:`bench.runner.grid.PRESETS`) and ``reference``
+(the run named by ``REFERENCE_RUN``: its machine and the report's headline). It lives in the
+runner because the presets do. ``--check`` writes nothing and exits 1 naming what differs: the
+drift test and CI use it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from bench.analysis.record import RECORD_PATH, machine_text, render_record
+from bench.analysis.record.tools import duration
+from bench.analysis.report.markdown import table
+from bench.analysis.report.speed import headline
+from bench.cli import OneLineParser
+from bench.results.reading import load_results
+from bench.results.schema import REFERENCE_RUN, RESULTS_DIR
+from bench.runner.grid import PRESETS
+
+README = Path("README.md")
+BLOCKS = ("implementations", "presets", "reference")
+
+
+def _registered_when(module) -> str:
+    libraries = getattr(module, "LIBRARIES", ())
+    return "always" if not libraries else f"when {' and '.join(f'`{n}`' for n in libraries)} can be imported"
+
+
+def implementations_block() -> str:
+    """Every implementation the registry can hold, in registry order, installed here or not."""
+    import impls
+    from impls import dask_distributed, peers
+
+    rows = [[f"`{name}`", impl.description, "always"] for name, impl in impls.IMPLEMENTATIONS.items()
+            if impl.family not in ("peer", "dask")]
+    rows.append(["`dask-distributed`", dask_distributed.DESCRIPTION, _registered_when(dask_distributed)])
+    rows += [[f"`{name}`", module.DESCRIPTION, f"peer, {_registered_when(module)}"] for name, module in peers.PEERS]
+    return table(["name", "what it is", "registered"], rows, "lll")
+
+
+def _superscript(value: int) -> str:
+    text = str(value)
+    if value >= 100 and text.strip("0") == "1":
+        return "10" + "".join("⁰¹²³⁴⁵⁶⁷⁸⁹"[int(d)] for d in str(len(text) - 1))
+    return f"{value:,}"
+
+
+def presets_block() -> str:
+    rows = [[f"`{p.name}`", f"m ∈ {{{', '.join(map(_superscript, p.ms))}}} × n_x ∈ {{{', '.join(map(str, p.n_xs))}}}",
+             f"{p.budget_s:g} s"] for p in PRESETS.values()]
+    return table(["preset", "grid (sizes that do not fit in memory left out)", "budget per call"], rows, "lll")
+
+
+def reference_block() -> str:
+    """What the reference run is, where it ran, and its headline (REPORT.md's, from the same file);
+    the link is relative to the repository's root, where the README is."""
+    results = load_results(REFERENCE_RUN)
+    link = REFERENCE_RUN.as_posix()
+    took = duration(results.started, results.finished)
+    return (f"The reference run, [`{REFERENCE_RUN.name}`]({link}) (`REFERENCE_RUN` in `bench/results/schema.py`): "
+            f"`{results.command}`, {results.threads} thread(s), started {results.started}"
+            + (f", took {took}" if took else "") + f", on {machine_text(results.machine)[:-1]}:"
+            f"\n\n> {headline(results.grids()[0])}")
+
+
+def generated_blocks() -> dict[str, str]:
+    return {"implementations": implementations_block(), "presets": presets_block(), "reference": reference_block()}
+
+
+def _pattern(name: str) -> re.Pattern:
+    return re.compile(rf"(<!-- {name}:start -->\n)(.*?)(<!-- {name}:end -->)", re.DOTALL)
+
+
+def replace_blocks(text: str, blocks: dict[str, str]) -> str:
+    """``text`` with each block's content replaced; ValueError naming a block whose markers are
+    missing."""
+    for name, content in blocks.items():
+        pattern = _pattern(name)
+        if not pattern.search(text):
+            raise ValueError(f"README: no <!-- {name}:start --> … <!-- {name}:end --> markers")
+        text = pattern.sub(lambda match: match.group(1) + content + "\n" + match.group(3), text, count=1)
+    return text
+
+
+def expected_files(results_dir: Path, record: Path, readme: Path) -> dict[Path, str]:
+    """Each file the command writes, with the text it should hold."""
+    return {record: render_record(results_dir, record.parent),
+            readme: replace_blocks(readme.read_text(), generated_blocks())}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = OneLineParser(prog="vecbench record", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if RECORD.md or a README block differs from the files")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help=f"default {RESULTS_DIR}")
+    parser.add_argument("--out", type=Path, default=RECORD_PATH, help=f"the record (default {RECORD_PATH})")
+    parser.add_argument("--readme", type=Path, default=README, help=f"default {README}")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        expected = expected_files(args.results_dir, args.out, args.readme)
+    except (OSError, ValueError) as exc:
+        print(f"vecbench record: error: {exc}", file=sys.stderr)
+        return 2
+    stale = [path for path, text in expected.items() if not path.is_file() or path.read_text() != text]
+    if args.check:
+        for path in stale:
+            print(f"vecbench record: {path} differs from what the committed results files give "
+                  "(run `vecbench record` and commit)")
+        return 1 if stale else 0
+    for path in stale:
+        path.write_text(expected[path])
+    print(f"vecbench record: {', '.join(map(str, stale)) or 'nothing'} rewritten")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
