@@ -11,7 +11,7 @@ import pytest
 from _synthetic_results import BAD_INPUTS, SMALL_IMPLS, build_results, write_bad_input, write_results
 
 from bench.analysis import charts
-from bench.analysis.charts import plots
+from bench.analysis.charts import heatmap, plots
 from bench.analysis.charts.common import PALETTE, PREDICTED_LABEL, Context, NotDrawn, looks
 from bench.results.reading import load_results
 
@@ -24,6 +24,10 @@ def plotted(tmp_path_factory):
     """Run ``vecbench plot`` once for the module on the small synthetic file."""
     folder = tmp_path_factory.mktemp("plot")
     results = write_results(folder / "results.json")
+    data = json.loads(results.read_text())  # a canary series, bimodal, for the canary chart
+    data["vecbench"]["canary"] = {"workload": "synthetic",
+                                  "series": [[0.1 * i, 1.9e-4 if 10 <= i < 20 else 1e-4] for i in range(40)]}
+    results.write_text(json.dumps(data))
     out_dir = folder / "charts"
     assert charts.main([str(results), "--out-dir", str(out_dir)]) == 0
     return results, out_dir
@@ -98,7 +102,7 @@ def _break_even_segments(ax) -> list:
 
 
 def test_heatmap_draws_the_break_even_contour_where_speedup_crosses_one(context):
-    fig = plots.speedup_heatmap(context())
+    fig = heatmap.speedup_heatmap(context())
     titled = {ax.get_title().split("\n")[0].split(" (")[0]: ax for ax in fig.axes}
     # torch-cpu (30 µs overhead) is slower than the loops only at m=10, n_x=1 (cell col 0, row 0):
     # the contour is that cell's right edge and top edge.
@@ -146,7 +150,7 @@ def test_charts_without_their_data_are_reported_not_drawn(tmp_path):
     data["benchmarks"] = [b for b in data["benchmarks"] if b["extra_info"]["impl"] != "python-loops"]
     results = _load(data, tmp_path)
     ctx = Context(results, results.grids()[0], looks(results))
-    for draw in (plots.roofline, plots.speedup_heatmap, lambda c: plots.speedup_vs_m(c, "python-loops")):
+    for draw in (plots.roofline, heatmap.speedup_heatmap, lambda c: plots.speedup_vs_m(c, "python-loops")):
         with pytest.raises(NotDrawn):
             draw(ctx)
 

@@ -9,7 +9,6 @@ implementation's compile time. Only then is the kernel timed, with the garbage c
 from __future__ import annotations
 
 import gc
-import math
 import time
 from contextlib import contextmanager
 from typing import Callable, NamedTuple

@@ -11,7 +11,6 @@ faster than 50 µs are left out of both rates, as their noise is the timer's.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from contextlib import contextmanager

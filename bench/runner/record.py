@@ -12,7 +12,6 @@ drift test and CI use it.
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from pathlib import Path

@@ -37,13 +37,13 @@ set_threads = torch_cpu.set_threads
 @functools.cache
 def _compiled():
     torch = torch_cpu._torch()
-    import torch._inductor.config
+    from torch._inductor import config as inductor_config
 
     torch._dynamo.config.recompile_limit = RECOMPILE_LIMIT
     torch._dynamo.config.fail_on_recompile_limit_hit = True
     # why: Inductor otherwise keeps a pool of compile worker processes alive beside the timed
     # steps (their CPU would count against the step's thread budget); our graphs are tiny
-    torch._inductor.config.compile_threads = 1
+    inductor_config.compile_threads = 1
     return torch.compile(torch_cpu.step_tensors)
 
 

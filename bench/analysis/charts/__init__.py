@@ -17,7 +17,7 @@ from typing import Callable
 
 from matplotlib.figure import Figure
 
-from bench.analysis.charts import plots
+from bench.analysis.charts import canary, heatmap, plots
 from bench.analysis.charts.common import Context, NotDrawn, looks, save_figure
 from bench.cli import fail
 from bench.analysis.command_line import results_parser
@@ -55,7 +55,7 @@ CHARTS = (
     ChartSpec(
         "speedup_heatmap",
         f"Speedup over {BASELINE} on the (m, n_x) grid",
-        plots.speedup_heatmap,
+        heatmap.speedup_heatmap,
         "Blue cells are faster than the loops, red slower; the thick black line between cells is "
         "break-even (1×), where vectorization starts to pay.",
     ),
@@ -89,7 +89,7 @@ CHARTS = (
     ChartSpec(
         "canary",
         "The machine's speed during the run (speed canary)",
-        plots.canary_chart,
+        canary.canary_chart,
         "Each dot is one reading of the speed canary, relative to its fastest (1× = full speed); "
         "the line is their running median; above the dashed line the machine was unsteady.",
         per_run=True,

@@ -51,6 +51,12 @@ PREDICTED_LABEL = "predicted (time budget skipped it; not measured)"
 MEASURED_LABEL = "from measured medians"
 
 
+def require(ctx: "Context", impl: str) -> None:
+    """NotDrawn unless the grid has points of ``impl``."""
+    if impl not in ctx.grid.impls:
+        raise NotDrawn(f"no {impl} points in this results file")
+
+
 class NotDrawn(Exception):
     """A chart that the results file has no data for; the message says why."""
 

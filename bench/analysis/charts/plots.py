@@ -9,20 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-import numpy as np
-from matplotlib.collections import LineCollection
-from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
 
 from bench.analysis import costmodel
-from bench.analysis.paired import UNSTEADY, canary_summary, smoothed
 from bench.analysis.charts.common import (
     MEASURED_LABEL,
-    PREDICTED_LABEL,
     Context,
     NotDrawn,
+    require,
     add_legend,
     draw_series,
     impl_handles,
@@ -157,14 +152,9 @@ def _speedup_interval(ctx: Context, baseline: str):
     return spread
 
 
-def _require(ctx: Context, impl: str) -> None:
-    if impl not in ctx.grid.impls:
-        raise NotDrawn(f"no {impl} points in this results file")
-
-
 def speedup_vs_m(ctx: Context, baseline: str) -> Figure:
     """Speedup over ``baseline`` (its time / the implementation's) against m, per n_x."""
-    _require(ctx, baseline)
+    require(ctx, baseline)
     sweep = Sweep(
         title=f"Speedup over {baseline} = t({baseline}) / t(implementation), vs m",
         y_label=f"speedup over {baseline} (log scale)",
@@ -235,126 +225,6 @@ def roofline(ctx: Context) -> Figure:
     return fig
 
 
-# ---------------------------------------------------------------- heatmap
-
-
-def _speedup_matrix(ctx: Context, impl: str) -> tuple[np.ndarray, np.ndarray]:
-    """log10 speedup over python-loops, (n_x, m) indexed; and which cells involve a prediction."""
-    grid = ctx.grid
-    logs = np.full((len(grid.nxs), len(grid.ms)), np.nan)
-    predicted = np.zeros(logs.shape, dtype=bool)
-    for row, n_x in enumerate(grid.nxs):
-        for col, m in enumerate(grid.ms):
-            ratio = grid.speedup(impl, BASELINE, m, n_x)
-            if ratio is not None:
-                logs[row, col], predicted[row, col] = np.log10(ratio.value), ratio.predicted
-    return logs, predicted
-
-
-def break_even_edges(logs: np.ndarray) -> list[list[tuple[float, float]]]:
-    """The break-even contour of a grid of log10 speedups: the cell edges between a cell slower
-    than the baseline (< 0) and a neighbour at least as fast (>= 0), in imshow's index coordinates.
-
-    why: on a coarse grid an interpolated contour can shrink inside one cell and hide under its
-    label; the edge between slower and faster cells is always visible and exact for the grid.
-    """
-    edges = []
-    rows, cols = logs.shape
-    for row in range(rows):
-        for col in range(cols):
-            for d_row, d_col in ((0, 1), (1, 0)):
-                r, c = row + d_row, col + d_col
-                if r >= rows or c >= cols or np.isnan(logs[row, col]) or np.isnan(logs[r, c]):
-                    continue
-                if (logs[row, col] < 0) != (logs[r, c] < 0):
-                    if d_col:  # neighbours left/right: a vertical edge between them
-                        edges.append([(col + 0.5, row - 0.5), (col + 0.5, row + 0.5)])
-                    else:
-                        edges.append([(col - 0.5, row + 0.5), (col + 0.5, row + 0.5)])
-    return edges
-
-
-def _heat_panel(ax, ctx: Context, impl: str, logs: np.ndarray, predicted: np.ndarray, norm) -> None:
-    grid = ctx.grid
-    image = ax.imshow(np.ma.masked_invalid(logs), origin="lower", aspect="auto", cmap="RdBu", norm=norm)
-    ax.set_facecolor("#d9d9d9")  # why: cells without a value (failed / absent) show grey
-    for (row, col), value in np.ndenumerate(logs):
-        if np.isnan(value):
-            ax.text(col, row, "n/a", ha="center", va="center", fontsize=8, color="0.3")
-            continue
-        shade = abs(norm(value) - 0.5)
-        label = ("≈" if predicted[row, col] else "") + format_short_ratio(10**value)
-        ax.text(
-            col, row, label, ha="center", va="center", fontsize=8, color="white" if shade > 0.3 else "black"
-        )
-        if predicted[row, col]:
-            ax.add_patch(
-                Rectangle(
-                    (col - 0.5, row - 0.5),
-                    1,
-                    1,
-                    fill=False,
-                    hatch="//",
-                    edgecolor="0.55",
-                    lw=0,
-                    hatch_linewidth=0.6,
-                )
-            )
-    edges = break_even_edges(logs)
-    if edges:
-        ax.add_collection(LineCollection(edges, colors="black", linewidths=2.6, gid=BREAK_EVEN_GID))
-    ax.set_xticks(range(len(grid.ms)), [format_compact_count(m) for m in grid.ms])
-    ax.set_yticks(range(len(grid.nxs)), [format_compact_count(n) for n in grid.nxs])
-    finite = logs[np.isfinite(logs)]
-    everywhere = (
-        "\n(faster at every size)"
-        if finite.min() >= 0
-        else "\n(slower at every size)"
-        if finite.max() < 0
-        else ""
-    )
-    ax.set_title(impl + everywhere, fontsize=10, color=ctx.looks[impl].colour, fontweight="bold")
-    return image
-
-
-def speedup_heatmap(ctx: Context) -> Figure:
-    """Per implementation, its speedup over python-loops on the (m, n_x) grid, break-even contour."""
-    _require(ctx, BASELINE)
-    impls = [i for i in ctx.grid.impls if i != BASELINE]
-    matrices = {impl: _speedup_matrix(ctx, impl) for impl in impls}
-    matrices = {impl: mats for impl, mats in matrices.items() if np.isfinite(mats[0]).any()}
-    if not matrices:
-        raise NotDrawn(f"no size where both {BASELINE} and another implementation have a time")
-    every = np.concatenate([logs[np.isfinite(logs)] for logs, _ in matrices.values()])
-    norm = TwoSlopeNorm(vcenter=0.0, vmin=min(every.min(), -0.5), vmax=max(every.max(), 0.5))
-    fig, axes = panel_figure(
-        len(matrices), f"Speedup over {BASELINE} on the (m, n_x) grid — {ctx.grid.label}"
-    )
-    for ax, (impl, (logs, predicted)) in zip(axes, matrices.items()):
-        image = _heat_panel(ax, ctx, impl, logs, predicted, norm)
-    colourbar = fig.colorbar(image, ax=axes, shrink=0.6, label=f"speedup over {BASELINE}")
-    ticks = np.arange(np.ceil(norm.vmin), np.floor(norm.vmax) + 1)  # decades inside the scale
-    colourbar.ax.set_yscale("linear")  # why: spacing proportional to log10(speedup), not half/half
-    colourbar.set_ticks(ticks, labels=[format_short_ratio(10**t) for t in ticks])
-    fig.supxlabel("m (samples)")
-    fig.supylabel("n_x (features)")
-    add_legend(
-        fig,
-        [
-            Line2D(
-                [],
-                [],
-                color="black",
-                lw=2.6,
-                label="break-even (1×): edge between cells\nslower (red) and faster (blue)",
-            ),
-            Patch(facecolor="white", edgecolor="0.55", hatch="//", label=f"≈, hatched: {PREDICTED_LABEL}"),
-            Patch(facecolor="#d9d9d9", label="n/a: failed or not run"),
-        ],
-    )
-    return fig
-
-
 # ---------------------------------------------------------------- JIT compile time
 
 
@@ -405,25 +275,3 @@ def _share_limits(axes) -> None:
         for ax in axes:
             ax.set_ylim(low, high)
 
-
-def canary_chart(ctx: Context) -> Figure:
-    """The speed canary's readings through the run, relative to the fastest smoothed reading."""
-    series = ctx.results.canary
-    if not series:
-        raise NotDrawn("the results file has no speed canary (written before vecbench recorded one)")
-    summary = canary_summary(series)
-    times = [t for t, _ in series]
-    fig = Figure(figsize=(7.5, 2.8))
-    ax = fig.subplots()
-    ax.plot(times, [r / summary.fastest_s for _, r in series], linestyle="none", marker=".", markersize=3,
-            color="0.6", label="reading")
-    ax.plot(times, [r / summary.fastest_s for r in smoothed([r for _, r in series])], color="C0", lw=1.4,
-            label="running median of 5")
-    ax.axhline(UNSTEADY, color="black", linestyle="--", linewidth=0.8, label=f"unsteady above {UNSTEADY:g}×")
-    ax.set_ylim(bottom=0.9)
-    ax.set_xlabel("seconds since the run started")
-    ax.set_ylabel("canary time / fastest")
-    ax.set_title(f"The machine's speed during the run: 1.00× to {summary.range:.2f}× of its fastest", fontsize=10)
-    ax.legend(fontsize=7, frameon=False, loc="upper right")
-    fig.set_layout_engine("constrained")
-    return fig

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from bench.analysis.compare import charts
-from bench.analysis.compare.verdicts import FASTER, SAME, SLOWER, VERDICTS, Change, Comparison, compare_runs
+from bench.analysis.compare.verdicts import SLOWER, VERDICTS, Change, Comparison, compare_runs
 from bench.analysis.report.machine import bandwidth_text, blas_text, caches_text
 from bench.analysis.report.markdown import table
 from bench.cli import OneLineParser, fail
