@@ -20,7 +20,7 @@ from bench.results.schema import RESULTS_DIR
 #: A machine folder's name: date, then the CPU slug.
 FOLDER_PATTERN = re.compile(r"^(\d{4}-\d{2}-\d{2})-([a-z0-9][a-z0-9-]*)$")
 #: The kinds of dated file a machine folder holds, by file-name prefix (``targets-*.json``).
-KINDS = ("run", "targets", "plan", "ablation", "scale")
+KINDS = ("run", "targets", "plan", "ablation", "scale", "noise")
 #: The hand-written notes beside the results (shown verbatim by ``vecbench record``).
 NOTES_NAME = "notes.toml"
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import sys
 import time
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
 import impls
@@ -23,7 +22,9 @@ from bench.analysis.paired import canary_summary
 from bench.cli import OneLineParser, size_type
 from bench.results.reading import load_results
 from bench.results.schema import REFERENCE, RESULTS_DIR
-from bench.results.writing import write_json_atomically
+from bench.measure.machine import machine_info
+from bench.results.folders import dated_path, machine_folder
+from bench.results.writing import now_iso, write_json_atomically
 from bench.runner.command import measure, new_results
 from bench.runner.grid import PRESETS, check_impls
 from bench.runner.settings import check_threads, make_settings
@@ -109,7 +110,8 @@ def parse_args(argv: list[str]):
     parser.add_argument("--only", nargs="+", metavar="NAME", help="time only these implementations beside the copy (default: every registered one)")
     parser.add_argument("--m", nargs="+", type=size_type("m"), metavar="M", help="numbers of samples (default: the preset's)")
     parser.add_argument("--n-x", nargs="+", type=size_type("n_x"), metavar="N_X", dest="n_x", help="numbers of features (default: the preset's)")
-    parser.add_argument("--out-dir", help=f"where the two runs and the summary go (default: {RESULTS_DIR}/noise-YYYYmmdd-HHMMSS/)")
+    parser.add_argument("--out-dir", help=f"where the two runs and noise.json go (default: noise-YYYYmmdd-HHMMSS.json "
+                        f"in this machine's folder of {RESULTS_DIR}/, the runs in the folder of the same name)")
     args = parser.parse_args(argv)
     if args.impl not in impls.IMPLEMENTATIONS:
         parser.error(f"--impl must be a registered implementation ({', '.join(impls.IMPLEMENTATIONS)}); got {args.impl!r}")
@@ -125,7 +127,10 @@ def parse_args(argv: list[str]):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    out_dir = Path(args.out_dir or RESULTS_DIR / f"noise-{datetime.now().strftime('%Y%m%d-%H%M%S')}")
+    started = now_iso()
+    summary_path = (Path(args.out_dir) / "noise.json" if args.out_dir
+                    else dated_path(machine_folder(machine_info()), "noise"))
+    out_dir = Path(args.out_dir) if args.out_dir else summary_path.with_suffix("")
     copy = SlowedCopy(impls.IMPLEMENTATIONS[args.impl])
     paths = {}
     with registered(copy):
@@ -143,11 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     a, b = load_results(paths["a"]), load_results(paths["b"])
     found = rates(a, b, copy.name)
     canaries = {run: canary_summary(r.canary) for run, r in (("a", a), ("b", b))}
-    summary = {"preset": args.preset, "impl": args.impl, "copy": copy.name, "factor": args.factor,
+    summary = {"started": started, "finished": now_iso(), "preset": args.preset, "impl": args.impl, "copy": copy.name, "factor": args.factor,
                "threads": args.threads, "machine": a.machine, "runs": {k: str(v) for k, v in paths.items()},
                "canary_range": {run: c.range if c else None for run, c in canaries.items()},
                **found, "verdict": verdict_text(found, args.factor)}
-    write_json_atomically(out_dir / "noise.json", summary)
+    write_json_atomically(summary_path, summary)
     print(f"{PROG}: on {a.machine.get('cpu', 'this CPU')}, {args.preset} grid, {args.threads} thread(s)")
     print(f"  false changes (A/A, unchanged implementations): {found['false_changes']} of "
           f"{found['points_unchanged']} points ({_percent(found['false_change_rate'])})")
@@ -157,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
           + ", ".join(f"run {run.upper()} {c.range:.2f}×" if c else f"run {run.upper()} none"
                       for run, c in canaries.items()))
     print(f"  verdict: {summary['verdict']}")
-    print(f"  files: {out_dir}/ (run-a.json, run-b.json, noise.json)")
+    print(f"  files: {summary_path}, the two runs in {out_dir}/")
     return 0
 
 

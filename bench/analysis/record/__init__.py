@@ -2,8 +2,8 @@
 
 One section per machine folder of ``reports/results/`` (:mod:`bench.results.folders`), newest
 first: the machine, the dates, then every file of the folder by kind — ``run-*.json`` (the
-report's headline), ``targets-*.json`` (:mod:`.targets`), ``plan-*.json``, ``ablation-*.json``
-and ``scale-*.json`` (:mod:`.tools`) — each under its own name and link. Every number is read
+report's headline), ``targets-*.json`` (:mod:`.targets`), ``plan-*.json``, ``ablation-*.json``,
+``scale-*.json`` and ``noise-*.json`` (:mod:`.tools`) — each under its own name and link. Every number is read
 from the file it sits under. The hand-written notes of a folder (``notes.toml``: a string per
 kind, and one for the machine) are shown verbatim, marked as notes; they hold no figures.
 The text is a pure function of the files (no date of generation), so a test can regenerate it
@@ -18,7 +18,8 @@ import tomllib
 from pathlib import Path
 
 from bench.analysis.record.targets import summary_lines, targets_table, yardstick_sentence
-from bench.analysis.record.tools import ablation_section, duration, plan_section, run_section, scale_section
+from bench.analysis.record.tools import (ablation_section, duration, noise_section, plan_section, run_section,
+                                         scale_section)
 from bench.results.folders import KINDS, NOTES_NAME, files_of, machine_folders
 from bench.results.schema import RESULTS_DIR
 
@@ -27,7 +28,8 @@ RECORD_PATH = Path("reports/RECORD.md")
 NOTE_KEYS = ("machine", *KINDS)
 TITLES = {"run": "Runs (`vecbench run`)", "targets": "Performance targets (`vecbench targets`)",
           "plan": "Fused-kernel plans (`vecbench tune`)", "ablation": "Stage by stage (`vecbench ablation`)",
-          "scale": "Beyond one process (`vecbench scale`)"}
+          "scale": "Beyond one process (`vecbench scale`)",
+          "noise": "How far this machine can be trusted (`vecbench noise`)"}
 
 INTRO = """# Measurement record
 
@@ -103,7 +105,8 @@ def _file_text(kind: str, path: Path) -> str:
                 + (f", took {took}" if took else "") + f", {document.get('rounds')} interleaved rounds, "
                 + f"{document.get('threads')} threads. {yardstick_sentence(document)}")
         return "\n\n".join([head, targets_table(document), "\n".join(summary_lines(document))])
-    return {"run": run_section, "plan": plan_section, "ablation": ablation_section, "scale": scale_section}[kind](path)
+    return {"run": run_section, "plan": plan_section, "ablation": ablation_section, "scale": scale_section,
+            "noise": noise_section}[kind](path)
 
 
 def machine_section(folder: Path, links_from: Path) -> str:

@@ -101,3 +101,24 @@ def scale_section(path: Path) -> str:
             + (f", {load['end']:.2f} at the end" if load.get("end") is not None else "")
             + ("" if scale.complete else "; **incomplete**") + ".")
     return "\n\n".join([head, figures_table(scale, figures), crossover_table(figures)])
+
+
+def noise_section(path: Path) -> str:
+    """A ``vecbench noise`` summary: compare's false-change and detection rates on its A/A and A/B
+    pair, the noise between the runs and the canary's range in each."""
+    document = json.loads(path.read_text())
+
+    def rate(count: str, total: str, share: str) -> str:
+        value = document.get(share)
+        return f"{document.get(count)} of {document.get(total)}" + ("" if value is None else f" ({value:.0%})")
+
+    ranges = document.get("canary_range") or {}
+    rows = [[f"`{document.get('preset')}`", f"{document.get('impl')} ×{document.get('factor'):g}",
+             rate("false_changes", "points_unchanged", "false_change_rate"),
+             rate("detected", "points_slowed", "detection_rate"),
+             f"{document.get('noise_sigma', 0):.1%}",
+             " / ".join("—" if ranges.get(run) is None else f"{ranges[run]:.2f}×" for run in ("a", "b"))]]
+    head = (f"Started {document.get('started', '?')}, {document.get('threads')} thread(s); points of at "
+            "least 50 µs. Verdict: " + str(document.get("verdict", "none recorded")))
+    return "\n\n".join([head, table(["grid", "slowed in B", "false changes (A/A)", "detected (A/B)",
+                                       "noise σ", "canary range A / B"], rows, "llrrrr")])
