@@ -229,3 +229,33 @@ def test_noise_rates_count_false_changes_and_detections_on_known_files(tmp_path)
     found = rates(a, b, "torch-cpu")
     assert found["false_changes"] == 0 and found["false_change_rate"] == 0.0
     assert found["detected"] == found["points_slowed"] > 0 and found["detection_rate"] == 1.0
+
+
+def test_an_older_file_without_canary_still_resumes_loads_and_compares(tmp_path, capsys):
+    """A results file written before interleaving (sorted rounds, no canary, no parallelism),
+    interrupted: --resume completes it, and it loads and compares (with a note)."""
+    from bench.analysis import compare
+    from bench.runner import command as runner
+
+    code, document = run(tmp_path, "--preset", "quick", "--m", "10", "100", "--n-x", "2", "--no-report",
+                         "--impl", "python-loops", "numpy-vectorized")
+    assert code == 0
+    for entry in document["benchmarks"]:  # as an older vecbench wrote them
+        for field in ("rounds_interleaved", "canary_s", "parallelism", "over_threads", "compile_cache"):
+            entry["extra_info"].pop(field)
+        entry["stats"]["data"] = sorted(entry["stats"]["data"])
+    document["vecbench"].pop("canary")
+    document["vecbench"].update(complete=False, finished=None)
+    document["benchmarks"] = document["benchmarks"][:-1]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(document))
+    assert runner.main(["--resume", str(old), "--no-report"]) == 0
+    resumed = load_results(old)
+    assert resumed.complete and len([p for p in resumed.points if p.measured]) == 4
+    assert sum(p.interleaved for p in resumed.points) == 1  # only the point measured on resuming
+    assert compare.main([str(old), str(tmp_path / "run.json"), "--charts-dir", str(tmp_path / "c")]) == 0
+    assert "carries no speed canary" not in capsys.readouterr().out  # the resumed run has one now
+    plain = tmp_path / "plain.json"
+    plain.write_text(json.dumps({**document, "vecbench": {**document["vecbench"], "complete": True}}))
+    assert compare.main([str(plain), str(tmp_path / "run.json"), "--charts-dir", str(tmp_path / "c")]) == 0
+    assert "`plain.json` carries no speed canary" in capsys.readouterr().out
