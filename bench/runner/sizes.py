@@ -58,7 +58,13 @@ def measure_size(plugin, points: list[Point], *, timed: bool = True) -> dict[tup
     outcomes: dict[tuple, Outcome] = {}
     ready: list[tuple[Point, Contender, float]] = []  # (point, contender, first call's seconds)
     rng = random.Random()
-    for point in points:
+    isolated = [p for p in points if impls.IMPLEMENTATIONS[p.impl].family in ISOLATED_FAMILIES]
+    for point in [p for p in points if p not in isolated] + isolated:
+        if point is (isolated[0] if isolated else None) and ready:
+            # why: the others are timed before an isolated one is even prepared (a Dask scatter
+            # goes on in the workers after it returns, on the cores the others are timed on)
+            outcomes.update(_time_together(plugin, ready, outcomes, rng, timed))
+            ready = []
         prediction = plugin._predict(point)
         if prediction and prediction.seconds > plugin.settings.budget_s:
             outcomes[point.key] = Outcome(SKIPPED_BUDGET, prediction=prediction)
