@@ -5,13 +5,15 @@ The record comes from the machine folders of ``reports/results/`` (:mod:`bench.a
 The README's blocks sit between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` markers:
 ``implementations`` (from the registry, every optional implementation included whether or not
 it is installed here), ``presets`` (from :data:`bench.runner.grid.PRESETS`) and ``reference``
-(the run named by ``REFERENCE_RUN``: its machine and the report's headline). It lives in the
+(the run named by ``REFERENCE_RUN``: its machine and the report's headline) and ``noise`` (the
+newest ``vecbench noise`` summary of any machine folder). It lives in the
 runner because the presets do. ``--check`` writes nothing and exits 1 naming what differs: the
 drift test and CI use it.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -21,12 +23,13 @@ from bench.analysis.record.tools import duration
 from bench.analysis.report.markdown import table
 from bench.analysis.report.speed import headline
 from bench.cli import OneLineParser
+from bench.results.folders import files_of, machine_folders
 from bench.results.reading import load_results
 from bench.results.schema import REFERENCE_RUN, RESULTS_DIR
 from bench.runner.grid import PRESETS
 
 README = Path("README.md")
-BLOCKS = ("implementations", "presets", "reference")
+BLOCKS = ("implementations", "presets", "reference", "noise")
 
 
 def _registered_when(module) -> str:
@@ -71,8 +74,30 @@ def reference_block() -> str:
             f"\n\n> {headline(results.grids()[0])}")
 
 
-def generated_blocks() -> dict[str, str]:
-    return {"implementations": implementations_block(), "presets": presets_block(), "reference": reference_block()}
+def noise_block(results_dir: Path = RESULTS_DIR) -> str:
+    """The newest ``vecbench noise`` summary (machine folders newest first): its machine, rates
+    and verdict, linked from the repository's root."""
+    for folder in machine_folders(results_dir):
+        found = files_of(folder, "noise")
+        if found:
+            path = found[-1]
+            document = json.loads(path.read_text())
+            machine = document.get("machine") or {}
+            ranges = document.get("canary_range") or {}
+            return (f"On {machine.get('cpu', '?')} (LLVM CPU `{machine.get('llvm_cpu', '?')}`, "
+                    f"{machine.get('cores', '?')} cores), [`{path.name}`]({path.as_posix()}): compare called "
+                    f"{document['false_changes']} of {document['points_unchanged']} unchanged points changed "
+                    f"({document['false_change_rate']:.0%}) and found {document['detected']} of "
+                    f"{document['points_slowed']} points of the copy {document['factor']:g}× slower "
+                    f"({document['detection_rate']:.0%}); noise between the runs σ = {document['noise_sigma']:.1%}; "
+                    f"canary range {' / '.join(f'{ranges[r]:.2f}×' for r in ('a', 'b') if ranges.get(r))}. "
+                    f"Verdict: {document['verdict']}.")
+    return "No `vecbench noise` measurement is committed yet."
+
+
+def generated_blocks(results_dir: Path = RESULTS_DIR) -> dict[str, str]:
+    return {"implementations": implementations_block(), "presets": presets_block(), "reference": reference_block(),
+            "noise": noise_block(results_dir)}
 
 
 def _pattern(name: str) -> re.Pattern:
@@ -93,7 +118,7 @@ def replace_blocks(text: str, blocks: dict[str, str]) -> str:
 def expected_files(results_dir: Path, record: Path, readme: Path) -> dict[Path, str]:
     """Each file the command writes, with the text it should hold."""
     return {record: render_record(results_dir, record.parent),
-            readme: replace_blocks(readme.read_text(), generated_blocks())}
+            readme: replace_blocks(readme.read_text(), generated_blocks(results_dir))}
 
 
 def main(argv: list[str] | None = None) -> int:
