@@ -169,3 +169,17 @@ def test_files_with_nothing_in_common_or_too_few_files_exit_2(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         compare.main([a])
     assert exit_info.value.code == 2 and "at least two results files" in capsys.readouterr().err
+
+
+def test_speedup_agreement_between_two_runs_is_reported(tmp_path):
+    """Each run's speedups over numpy-vectorized come from its own paired rounds, so the bimodal
+    weather of B does not move them; only the slowed implementation's do (by 1.25×)."""
+    a = load_results(_interleaved(tmp_path, "a", steady, seed=1))
+    b = load_results(_interleaved(tmp_path, "b", bimodal, seed=2, scale={"numba-fused": 1.25}))
+    changes = verdicts.speedup_changes(a, b)
+    moved = [c for c in changes if c > 0.1]
+    fused_points = sum(1 for p in a.points if p.impl == "numba-fused" and p.measured)
+    assert len(moved) == fused_points and all(c == pytest.approx(0.2, abs=0.03) for c in moved)  # 1/1.25
+    assert max(c for c in changes if c <= 0.1) < 0.05
+    document = compare.comparison_json(a, b, verdicts.compare_runs(a, b))
+    assert document["speedup_over_reference_change"]["points"] == len(changes)

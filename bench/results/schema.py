@@ -26,6 +26,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.results.intervals import quantile
+
 #: The ``vecbench.schema`` this code writes and reads.
 SCHEMA_VERSION = 1
 RESULTS_DIR = Path("reports/results")
@@ -161,32 +163,6 @@ def scale_point(impl: str, m: int, n_x: int, status: str, *, times_s: list[float
              "compile_s": compile_s, "data": data, "checked_against": checked_against, "error": error}
     if times_s:
         ordered = sorted(times_s)
-        point.update(times_s=list(times_s), median_s=_quantile(ordered, 0.5), q1_s=_quantile(ordered, 0.25),
-                     q3_s=_quantile(ordered, 0.75))
+        point.update(times_s=list(times_s), median_s=quantile(ordered, 0.5), q1_s=quantile(ordered, 0.25),
+                     q3_s=quantile(ordered, 0.75))
     return point
-
-
-def _quantile(ordered: list[float], q: float) -> float:
-    """Linear-interpolated quantile of sorted values (NumPy's default method)."""
-    position = q * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-# ---------------------------------------------------------------- vecbench ablation
-
-#: ``vecbench ablation``'s results file (``ablation-*.json`` in the machine's folder): one problem,
-#: its stages timed interleaved against the floor. A JSON object (:func:`ablation_document`).
-ABLATION_SCHEMA_VERSION = 1
-ABLATION_KIND = "vecbench-ablation"
-
-
-def ablation_document(*, command: str, started: str, finished: str, m: int, n_x: int, order: str,
-                      threads: int, rounds: int, machine: dict, result: dict) -> dict:
-    """The file: what was run and where, then ``result`` as ``ablation.measure`` returns it
-    (``bandwidth``, ``variant``, ``variant_source``, ``block`` in samples, and ``stages``: per
-    stage ``median_s``, ``times_s``, ``floor_s``, ``fraction_of_floor``…)."""
-    return {"kind": ABLATION_KIND, "schema": ABLATION_SCHEMA_VERSION, "command": command, "started": started,
-            "finished": finished, "dtype": "float64", "m": m, "n_x": n_x, "order": order, "threads": threads,
-            "rounds": rounds, "machine": machine, **result}

@@ -24,6 +24,7 @@ from bench.analysis.compare.verdicts import SLOWER, VERDICTS, Change, Comparison
 from bench.analysis.report.machine import bandwidth_text, blas_text, caches_text
 from bench.analysis.report.markdown import table
 from bench.cli import OneLineParser, fail
+from bench.results.intervals import quantile
 from bench.results.reading import Results, ResultsError, load_results
 from bench.results.schema import BASELINE, DEFAULT_RESULTS, REFERENCE, REFERENCE_RUN
 from bench.results.units import format_ratio, format_seconds
@@ -83,6 +84,11 @@ def noise_text(a: Results, b: Results, comparison: Comparison) -> str:
         parts.append(f"Each size's implementations moved together by {format_ratio(shifts[0])} to "
                      f"{format_ratio(shifts[-1])} (median {format_ratio(statistics.median(shifts))}): the "
                      "machine's speed (or a change common to every implementation), removed before the verdicts.")
+    if comparison.speedup_changes:
+        changes = comparison.speedup_changes
+        parts.append(f"The speedups over {REFERENCE} of the two runs differ by a median "
+                     f"{statistics.median(changes):.1%} (90th percentile {quantile(changes, 0.9):.1%}) "
+                     f"over {len(changes)} points.")
     if comparison.canary_ratio is None:
         missing = " and ".join(f"`{r.path.name}`" for r in (a, b) if not r.canary)
         parts.append(f"{missing} carries no speed canary (recorded by vecbench run from this version on).")
@@ -126,8 +132,11 @@ def comparison_json(a: Results, b: Results, comparison: Comparison) -> dict:
                "threads": c.key[5], "a_median_s": c.a.median_s, "b_median_s": c.b.median_s,
                "raw_ratio": c.raw_ratio, "ratio": c.ratio, "interval": [c.low, c.high], "verdict": c.verdict}
               for c in comparison.changes]
+    changes = comparison.speedup_changes
+    agreement = ({"points": len(changes), "median": statistics.median(changes), "p90": quantile(changes, 0.9)}
+                 if changes else None)
     return {"a": str(a.path), "b": str(b.path), "noise_sigma": comparison.noise,
-            "canary_ratio": comparison.canary_ratio,
+            "canary_ratio": comparison.canary_ratio, "speedup_over_reference_change": agreement,
             "counts": {v: sum(p["verdict"] == v for p in points) for v in VERDICTS}, "points": points}
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from bench.analysis.paired import median_interval, normalised_rounds
 from bench.results.reading import PointRecord, Results
+from bench.results.schema import REFERENCE
 
 Z = 2.58  # two-sided 99 %: one false call in a hundred points of pure normal noise
 MIN_CHANGE = 0.05  # |B/A − 1| below this is "same" whatever the interval says
@@ -67,6 +68,22 @@ class Comparison:
     noise: float  # σ of log(B / A) between the runs, weather removed
     size_shifts: dict[tuple, float]  # (m, n_x, dtype, order, threads) → B / A of the size as a whole
     canary_ratio: float | None  # B's median canary reading over A's (None without canaries)
+    speedup_changes: list[float]  # per shared point, B's speedup over REFERENCE / A's, minus 1 (absolute)
+
+
+def speedup_changes(a: Results, b: Results) -> list[float]:
+    """|B's speedup over numpy-vectorized / A's − 1| at every point measured in both (each run's
+    speedup from its own rounds, paired where they were timed side by side)."""
+    found = []
+    for layout in set(a.layouts) & set(b.layouts):
+        grid_a, grid_b = a.grid(layout), b.grid(layout)
+        for impl, m, n_x in grid_a.points:
+            if impl == REFERENCE:
+                continue
+            sa, sb = grid_a.speedup(impl, REFERENCE, m, n_x), grid_b.speedup(impl, REFERENCE, m, n_x)
+            if sa and sb and not (sa.predicted or sb.predicted):
+                found.append(abs(sb.value / sa.value - 1))
+    return sorted(found)
 
 
 def point_key(point: PointRecord) -> tuple:
@@ -131,7 +148,8 @@ def compare_runs(a: Results, b: Results) -> Comparison:
     canary = None
     if a.canary and b.canary:
         canary = statistics.median(r for _, r in b.canary) / statistics.median(r for _, r in a.canary)
-    return Comparison(changes, noise, {size: math.exp(v) for size, v in shifts.items()}, canary)
+    return Comparison(changes, noise, {size: math.exp(v) for size, v in shifts.items()}, canary,
+                      speedup_changes(a, b))
 
 
 def changes(a: Results, b: Results) -> list[Change]:
