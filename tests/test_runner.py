@@ -109,11 +109,14 @@ def test_run_writes_every_field_for_every_registered_impl_at_every_point(tmp_pat
     assert f"[{len(expected)}/{len(expected)}]" in printed and "done:" in printed
 
 
-def test_sizes_run_back_to_back_in_alternating_order():
-    settings = make_settings(impls=["python-loops", "numba-loops"], ms=[10, 100], n_xs=[1])
+def test_sizes_run_smallest_first_with_isolated_families_after_all_others(monkeypatch):
+    register(monkeypatch, "a-cluster", lambda w, b, X, Y: (0, 0, 0))
+    monkeypatch.setitem(impls.IMPLEMENTATIONS, "a-cluster",
+                        dataclasses.replace(impls.IMPLEMENTATIONS["a-cluster"], family="dask"))
+    settings = make_settings(impls=["python-loops", "a-cluster", "numba-loops"], ms=[10, 100], n_xs=[1])
     points = settings.grid.points()
-    assert [p.impl for p in points] == ["python-loops", "numba-loops", "numba-loops", "python-loops"]
-    assert [p.m for p in points] == [10, 10, 100, 100]
+    assert [(p.impl, p.m) for p in points] == [("python-loops", 10), ("numba-loops", 10), ("python-loops", 100),
+                                               ("numba-loops", 100), ("a-cluster", 10), ("a-cluster", 100)]
 
 
 def test_point_over_budget_is_skipped_with_prediction_and_never_timed(tmp_path, monkeypatch):

@@ -1,9 +1,11 @@
 """The grid of benchmark points: presets, size parsing, and the order points are measured in.
 
 A *point* is one (implementation, m, n_x, dtype, order). Points are measured size by size,
-smallest first (so the time budget can predict a size from the smaller ones), and within one
-(m, n_x, dtype, order) every implementation runs back to back, in an order that reverses from
-one such group to the next, so slow drift of a shared machine favours no implementation.
+smallest first (so the time budget can predict a size from the smaller ones); the points of one
+(m, n_x, dtype, order) are timed together, in interleaved rounds (:mod:`bench.runner.sizes`).
+Implementations of an :data:`ISOLATED_FAMILIES` family come after every other point, size by
+size (why: the processes of a Dask cluster would otherwise run, and take CPU, beside every
+point measured after its first).
 """
 
 from __future__ import annotations
@@ -66,14 +68,13 @@ class RunGrid:
 
     def points(self) -> list[Point]:
         """Every point in measuring order (see the module docstring)."""
+        isolated = tuple(name for name in self.impls if is_isolated(name))
         ordered: list[Point] = []
-        group_index = 0
-        for m, n_x in self.sizes():
-            for dtype in self.dtypes:
-                for order in self.orders:
-                    names = self.impls if group_index % 2 == 0 else tuple(reversed(self.impls))
-                    ordered.extend(Point(name, m, n_x, dtype, order) for name in names)
-                    group_index += 1
+        for names in (tuple(name for name in self.impls if name not in isolated), isolated):
+            for m, n_x in self.sizes():
+                for dtype in self.dtypes:
+                    for order in self.orders:
+                        ordered.extend(Point(name, m, n_x, dtype, order) for name in names)
         return ordered
 
     def as_dict(self) -> dict:
@@ -96,6 +97,16 @@ class RunGrid:
             orders=tuple(data["orders"]),
             dropped_sizes=tuple(tuple(size) for size in data.get("dropped_sizes", ())),
         )
+
+
+#: Families measured after all the others (see the module docstring).
+ISOLATED_FAMILIES = ("dask",)
+
+
+def is_isolated(name: str) -> bool:
+    """True for an implementation of an ISOLATED_FAMILIES family (unknown names: False)."""
+    impl = impls.IMPLEMENTATIONS.get(name)
+    return impl is not None and impl.family in ISOLATED_FAMILIES
 
 
 def registered_impls() -> tuple[str, ...]:

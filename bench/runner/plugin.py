@@ -29,7 +29,7 @@ from bench.results.schema import BASELINE, MEASURED, POINT_FIELDS, Point, entry_
 from bench.results.units import format_seconds
 from bench.results.writing import now_iso
 from bench.runner.budget import FREE_ELEMENTS, PROBE_ELEMENTS, Prediction, Predictor
-from bench.runner.grid import registered_impls
+from bench.runner.grid import is_isolated, registered_impls
 from bench.runner.settings import RunSettings
 from bench.runner.sizes import Outcome, measure_size, record_rounds
 
@@ -137,8 +137,9 @@ class VecbenchPlugin:
         self.start()
         benchmark.group = point.group
         if point.key not in self.outcomes:
-            self.outcomes.update(measure_size(self, [p for p in self.points if p.data_key == point.data_key],
-                                              timed=not benchmark.disabled))
+            together = [p for p in self.points
+                        if p.data_key == point.data_key and is_isolated(p.impl) == is_isolated(point.impl)]
+            self.outcomes.update(measure_size(self, together, timed=not benchmark.disabled))
             self._release_cluster(after=point)
         outcome = self.outcomes.pop(point.key)
         if outcome.status == MEASURED and outcome.rounds is None:

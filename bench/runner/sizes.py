@@ -26,10 +26,6 @@ from bench.runner.budget import Prediction
 
 #: pytest-benchmark's mode name for the fixtures filled from interleaved rounds
 MODE = "vecbench interleaved rounds"
-#: Families timed in rounds of their own, after the others of their size. why: a Dask step's
-#: worker processes go on working (freeing results, heartbeats) after the step returns, on the
-#: cores the next implementation in the round would use.
-ISOLATED_FAMILIES = ("dask",)
 
 
 @dataclass
@@ -58,13 +54,7 @@ def measure_size(plugin, points: list[Point], *, timed: bool = True) -> dict[tup
     outcomes: dict[tuple, Outcome] = {}
     ready: list[tuple[Point, Contender, float]] = []  # (point, contender, first call's seconds)
     rng = random.Random()
-    isolated = [p for p in points if impls.IMPLEMENTATIONS[p.impl].family in ISOLATED_FAMILIES]
-    for point in [p for p in points if p not in isolated] + isolated:
-        if point is (isolated[0] if isolated else None) and ready:
-            # why: the others are timed before an isolated one is even prepared (a Dask scatter
-            # goes on in the workers after it returns, on the cores the others are timed on)
-            outcomes.update(_time_together(plugin, ready, outcomes, rng, timed))
-            ready = []
+    for point in points:
         prediction = plugin._predict(point)
         if prediction and prediction.seconds > plugin.settings.budget_s:
             outcomes[point.key] = Outcome(SKIPPED_BUDGET, prediction=prediction)
@@ -117,12 +107,7 @@ def _time_together(plugin, ready: list[tuple[Point, Contender, float]], checked:
     """The ``ready`` points timed interleaved (``checked``: their outcomes so far)."""
     if not ready or not timed:
         return {}
-    measured: dict[str, Rounds] = {}
-    isolated = [c for _, c, _ in ready if impls.IMPLEMENTATIONS[c.name].family in ISOLATED_FAMILIES]
-    together = [c for _, c, _ in ready if c not in isolated]
-    for batch in (together, *([c] for c in isolated)):
-        if batch:
-            measured.update(interleave(batch, plugin.settings.timing_s, plugin.canary, rng))
+    measured = interleave([contender for _, contender, _ in ready], plugin.settings.timing_s, plugin.canary, rng)
     outcomes = {}
     for point, contender, first_s in ready:
         rounds = measured[contender.name]
