@@ -166,3 +166,21 @@ def scale_point(impl: str, m: int, n_x: int, status: str, *, times_s: list[float
         point.update(times_s=list(times_s), median_s=quantile(ordered, 0.5), q1_s=quantile(ordered, 0.25),
                      q3_s=quantile(ordered, 0.75))
     return point
+
+
+# ---------------------------------------------------------------- vecbench ablation
+
+#: ``vecbench ablation``'s results file (``ablation-*.json`` in the machine's folder): one problem,
+#: its stages timed interleaved against the floor. A JSON object (:func:`ablation_document`).
+ABLATION_SCHEMA_VERSION = 1
+ABLATION_KIND = "vecbench-ablation"
+
+
+def ablation_document(*, command: str, started: str, finished: str, m: int, n_x: int, order: str,
+                      threads: int, rounds: int, machine: dict, result: dict) -> dict:
+    """The file: what was run and where, then ``result`` as ``ablation.measure`` returns it
+    (``bandwidth``, ``variant``, ``variant_source``, ``block`` in samples, and ``stages``: per
+    stage ``median_s``, ``times_s``, ``floor_s``, ``fraction_of_floor``…)."""
+    return {"kind": ABLATION_KIND, "schema": ABLATION_SCHEMA_VERSION, "command": command, "started": started,
+            "finished": finished, "dtype": "float64", "m": m, "n_x": n_x, "order": order, "threads": threads,
+            "rounds": rounds, "machine": machine, **result}
