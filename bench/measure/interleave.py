@@ -25,7 +25,9 @@ from bench.measure.timing import MIN_ROUND_S, gc_disabled
 #: statistics; more rounds of the same total time would each be shorter than a timer tick allows).
 MAX_ROUNDS = 15
 #: ... and at least (the slowest implementation of a size may then exceed its timing target).
-MIN_ROUNDS = 5
+#: why 9: the fewest rounds whose median has a 95 % interval that leaves out the fastest and the
+#: slowest round ([x(2), x(8)]); with fewer, one disturbed round sets the interval.
+MIN_ROUNDS = 9
 #: A block of calls faster than this is preceded by one untimed call. why: the other
 #: implementations' rounds evicted this one's data from the caches, and a training loop runs
 #: its steps back to back with the data warm; a slower block's first call is a small part of it.
