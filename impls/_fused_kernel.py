@@ -631,6 +631,38 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
 
 
 # --------------------------------------------------------------------------------------------
+# The compute roof: the step's per-sample math alone, on data already in the core's cache.
+
+
+@numba.njit(cache=True)
+def _math_of_blocks(y, logits, repeats):
+    """run_blocks' per-sample work on one block ``repeats`` times: z ← logits (standing for the
+    logits pass's store), _per_sample, the lanes' log1p and the sums; X is never read."""
+    count = y.shape[0]
+    z = np.empty(count)
+    dz = np.empty(count)
+    products = np.zeros(LANES + count)
+    total = 0.0
+    for _ in range(repeats):
+        z[:] = logits
+        _per_sample(y, 0, count, z, dz, products)
+        _log1p_of_products(products, count)
+        total += _sum(dz, count) + _sum(z, count) + _sum(products[count:], LANES)
+    return total
+
+
+@numba.njit(cache=True, parallel=True)
+def per_sample_math(y, logits, repeats, threads):
+    """The per-sample math of ``threads × repeats × len(y)`` samples, ``repeats`` blocks per
+    thread on cache-resident ``y`` (block,) and ``logits`` (block,) float64: what the step costs
+    when reading X costs nothing (``bench.measure.compute_roof``). Returns a checksum."""
+    totals = np.empty(threads)
+    for t in numba.prange(threads):
+        totals[t] = _math_of_blocks(y, logits, repeats)
+    return totals.sum()
+
+
+# --------------------------------------------------------------------------------------------
 # The two drivers: all blocks on one thread, or contiguous ranges of blocks over threads.
 
 
