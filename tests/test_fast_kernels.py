@@ -244,7 +244,7 @@ def test_a_peer_whose_library_is_missing_is_not_available(monkeypatch):
 def test_bandwidth_probe_reports_the_schema_fields():
     result = bandwidth.measure_read_bandwidth(2, array_bytes=8 * 2**20, repeats=2)
     assert set(result) == {"single_thread_GBps", "multi_thread_GBps", "multi_threads", "array_bytes",
-                           "repeats", "method", "sized_by"}
+                           "repeats", "method", "sized_by", "compute_roof"}
     assert result["single_thread_GBps"] > 0 and result["multi_thread_GBps"] > 0
     assert result["array_bytes"] == 8 * 2**20 and result["repeats"] == 2
     with pytest.raises(ValueError, match="threads"):
