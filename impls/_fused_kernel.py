@@ -163,6 +163,12 @@ def exp_nonpositive(x):
     # why 2^(k+64) then 2^−64: k ≥ −1077 here, so 2^(k+64) is a normal number and p·2^(k+64) is
     # exact; the last multiply rounds a subnormal result once, correctly, with no branch.
     k = _bits_from_float64(shifted) - _ROUNDER_BITS
+    # why not clamp x at −708 instead (never a subnormal, p·2^k one multiply): measured, the
+    # per-sample math alone on one cached block, one thread, Zen 4, three interleaved runs of 41
+    # rounds, median ns per sample, today / clamped: 1.85 / 1.70, 1.59 / 1.54, 2.11 / 2.31, a ~3%
+    # gain within this VM's noise; and e^−708 ≈ 3.3e-308 is above the smallest normal number, the
+    # harness's absolute tolerance, so the equivalence tests failed at z = ±745. Flushing to 0
+    # below ln(smallest normal) instead costs a compare and a select, as much as it saves.
     return (p * _pow2(k + 64)) * 2.0**-64
 
 
@@ -241,9 +247,10 @@ _SUM_FLAGS = {"reassoc", "contract"}
 #: order, few features). The _PIPELINED walks do the dw pass of a block and the logits pass of
 #: the next one in one sweep (see _accumulate_and_next_logits_feature_major).
 #: SAMPLE_MAJOR_MICRO does the whole step on micro-blocks of samples small enough for L1 (see
-#: _micro_blocks).
+#: _micro_blocks); SAMPLE_MAJOR_ONE_PASS likewise, on smaller micro-blocks whose logits go one
+#: sample at a time (see GROUP_BYTES).
 (FEATURE_MAJOR, SAMPLE_MAJOR, SAMPLE_MAJOR_TRANSPOSED, SAMPLE_MAJOR_GROUPED, SAMPLE_MAJOR_GROUPED_DW,
- FEATURE_MAJOR_PIPELINED, SAMPLE_MAJOR_PIPELINED, SAMPLE_MAJOR_MICRO) = range(8)
+ FEATURE_MAJOR_PIPELINED, SAMPLE_MAJOR_PIPELINED, SAMPLE_MAJOR_MICRO, SAMPLE_MAJOR_ONE_PASS) = range(9)
 
 
 #: Feature rows handled together by the feature-major passes.
@@ -547,15 +554,36 @@ MICRO_BYTES = 32 * 1024
 # their positions in the enclosing block, so the lanes chain exactly as with whole blocks and the
 # log1p of the lanes is still taken once per block.
 @numba.njit(cache=True)
-def _micro_blocks(w, b, XT, y, start, stop, z, dz, products, dw):
-    """Logits, per-sample math and dw of samples [start, stop) of sample-major ``XT``, a
-    micro-block at a time: z[i] ← max(s, 0), dz, products as _per_sample; dw += Σ x·dz."""
-    micro = max(16, MICRO_BYTES // (8 * XT.shape[1]) // 16 * 16)  # why 16: whole SIMD iterations
+def _micro_blocks(w, b, XT, y, start, stop, z, dz, products, dw, micro_bytes, grouped_logits):
+    """Logits (four samples at a time if ``grouped_logits``, else one), per-sample math and dw of
+    samples [start, stop) of sample-major ``XT``, a micro-block of ``micro_bytes`` at a time:
+    z[i] ← max(s, 0), dz, products as _per_sample; dw += Σ x·dz."""
+    micro = max(16, micro_bytes // (8 * XT.shape[1]) // 16 * 16)  # why 16: whole SIMD iterations
     for low in range(0, stop - start, micro):
         high = min(low + micro, stop - start)
-        _logits_sample_groups(w, b, XT, start + low, start + high, z[low:])
+        if grouped_logits:
+            _logits_sample_groups(w, b, XT, start + low, start + high, z[low:])
+        else:
+            _logits_sample_major(w, b, XT, start + low, start + high, z[low:])
         _per_sample(y, start + low, start + high, z[low:], dz[low:], products[low:])
         _accumulate_sample_groups(XT, start + low, start + high, dz[low:], dw)
+
+
+#: Bytes of X per micro-block of SAMPLE_MAJOR_ONE_PASS (at least 16 samples). why 8 KiB: its rows
+#: stay in L1 between their logits and the dw update with room for z, dz, w and dw, and the three
+#: calls per micro-block are spread over ≥ 16 samples.
+GROUP_BYTES = 8 * 1024
+
+
+# why one pass (F order, SAMPLE_MAJOR_ONE_PASS): the other sample-major walks read a block's rows
+# twice, the second time (the dw pass) from L2 or L3; ablation at m=10⁶, n_x=10, F order, one
+# thread (sample-major-grouped-dw, 2 MiB blocks) put the logits pass at 0.96 of the floor and the
+# dw pass at 42% of the step. Micro-blocks of GROUP_BYTES have their logits one sample at a time
+# (streaming four rows at once, as SAMPLE_MAJOR_MICRO does, lost the hardware prefetcher: 2×
+# slower at n_x=100), their per-sample math and their dw (four samples at a time) done while their
+# rows are in L1, as LAPACK's GEMVT and BLIS's dotxaxpyf fuse a dot and an axpy over the same
+# columns. Against the other walks on this 2-vCPU VM under other tenants' load the order changed
+# from run to run; it is a planner candidate, kept by `vecbench tune` only where it wins.
 
 
 #: How much of the step run_blocks does: the logits pass alone (its "cost" is then Σ z); also
@@ -582,7 +610,7 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
     pipelined = stages == WHOLE_STEP and (walk == FEATURE_MAJOR_PIPELINED or walk == SAMPLE_MAJOR_PIPELINED)
     z_next = np.empty(block if pipelined else 0)
     have_logits = False  # z already holds this block's logits (a pipelined sweep made them)
-    micro_blocks = walk == SAMPLE_MAJOR_MICRO and stages == WHOLE_STEP
+    micro_blocks = (walk == SAMPLE_MAJOR_MICRO or walk == SAMPLE_MAJOR_ONE_PASS) and stages == WHOLE_STEP
     db = 0.0
     cost = 0.0
     for k in range(first, last):
@@ -591,14 +619,16 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
         count = stop - start
         if have_logits:
             z, z_next = z_next, z
+        elif micro_blocks and walk == SAMPLE_MAJOR_ONE_PASS:
+            _micro_blocks(w, b, X, y, start, stop, z, dz, products, dw, GROUP_BYTES, False)
         elif micro_blocks:
-            _micro_blocks(w, b, X, y, start, stop, z, dz, products, dw)
+            _micro_blocks(w, b, X, y, start, stop, z, dz, products, dw, MICRO_BYTES, True)
         elif walk == SAMPLE_MAJOR_TRANSPOSED:
             _transpose_block(X, start, stop, scratch)
             _logits_feature_major(w, b, scratch, 0, count, z)
         elif walk == SAMPLE_MAJOR or walk == SAMPLE_MAJOR_GROUPED_DW or walk == SAMPLE_MAJOR_PIPELINED:
             _logits_sample_major(w, b, X, start, stop, z)
-        elif walk == SAMPLE_MAJOR_GROUPED or walk == SAMPLE_MAJOR_MICRO:
+        elif walk == SAMPLE_MAJOR_GROUPED or walk == SAMPLE_MAJOR_MICRO or walk == SAMPLE_MAJOR_ONE_PASS:
             _logits_sample_groups(w, b, X, start, stop, z)
         else:
             _logits_feature_major(w, b, X, start, stop, z)
@@ -628,6 +658,38 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
         else:
             _accumulate_feature_major(X, start, stop, dz, dw)
     return dw, db, cost
+
+
+# --------------------------------------------------------------------------------------------
+# The compute roof: the step's per-sample math alone, on data already in the core's cache.
+
+
+@numba.njit(cache=True)
+def _math_of_blocks(y, logits, repeats):
+    """run_blocks' per-sample work on one block ``repeats`` times: z ← logits (standing for the
+    logits pass's store), _per_sample, the lanes' log1p and the sums; X is never read."""
+    count = y.shape[0]
+    z = np.empty(count)
+    dz = np.empty(count)
+    products = np.zeros(LANES + count)
+    total = 0.0
+    for _ in range(repeats):
+        z[:] = logits
+        _per_sample(y, 0, count, z, dz, products)
+        _log1p_of_products(products, count)
+        total += _sum(dz, count) + _sum(z, count) + _sum(products[count:], LANES)
+    return total
+
+
+@numba.njit(cache=True, parallel=True)
+def per_sample_math(y, logits, repeats, threads):
+    """The per-sample math of ``threads × repeats × len(y)`` samples, ``repeats`` blocks per
+    thread on cache-resident ``y`` (block,) and ``logits`` (block,) float64: what the step costs
+    when reading X costs nothing (``bench.measure.compute_roof``). Returns a checksum."""
+    totals = np.empty(threads)
+    for t in numba.prange(threads):
+        totals[t] = _math_of_blocks(y, logits, repeats)
+    return totals.sum()
 
 
 # --------------------------------------------------------------------------------------------

@@ -21,7 +21,8 @@ from llvmlite import binding as llvm_binding
 from impls import _plan_cache
 from impls._fused_kernel import (FEATURE_MAJOR, FEATURE_MAJOR_PIPELINED, MAX_BLOCK, MIN_BLOCK, SAMPLE_MAJOR,
                                  SAMPLE_MAJOR_GROUPED, SAMPLE_MAJOR_GROUPED_DW, SAMPLE_MAJOR_MICRO,
-                                 SAMPLE_MAJOR_PIPELINED, SAMPLE_MAJOR_TRANSPOSED, WHOLE_STEP)
+                                 SAMPLE_MAJOR_ONE_PASS, SAMPLE_MAJOR_PIPELINED, SAMPLE_MAJOR_TRANSPOSED,
+                                 WHOLE_STEP)
 
 #: Names of the walks, as the plan file and the reports write them.
 WALK_NAMES = {
@@ -33,12 +34,13 @@ WALK_NAMES = {
     SAMPLE_MAJOR_GROUPED: "sample-major-grouped",
     SAMPLE_MAJOR_GROUPED_DW: "sample-major-grouped-dw",
     SAMPLE_MAJOR_MICRO: "sample-major-micro",
+    SAMPLE_MAJOR_ONE_PASS: "sample-major-one-pass",
 }
 #: The walks each memory order can take (C: X as it is; F: X.T).
 ORDER_WALKS = {
     "C": (FEATURE_MAJOR, FEATURE_MAJOR_PIPELINED),
     "F": (SAMPLE_MAJOR, SAMPLE_MAJOR_PIPELINED, SAMPLE_MAJOR_TRANSPOSED, SAMPLE_MAJOR_GROUPED,
-          SAMPLE_MAJOR_GROUPED_DW, SAMPLE_MAJOR_MICRO),
+          SAMPLE_MAJOR_GROUPED_DW, SAMPLE_MAJOR_MICRO, SAMPLE_MAJOR_ONE_PASS),
 }
 
 
@@ -198,8 +200,8 @@ def candidates(regime: Regime) -> list[Variant]:
         if walk == SAMPLE_MAJOR_TRANSPOSED and n_x >= 32:
             continue  # why: the copy costs more than it saves with many features (see TRANSPOSE_BY_SAMPLE_FROM)
         sizes = CANDIDATE_GROUPED_BLOCK_BYTES if walk == SAMPLE_MAJOR_GROUPED else CANDIDATE_BLOCK_BYTES
-        if walk == SAMPLE_MAJOR_MICRO:
-            sizes = sizes[-1:]  # why: its blocks only group the lanes' log1p; the largest is cheapest
+        if walk == SAMPLE_MAJOR_MICRO or walk == SAMPLE_MAJOR_ONE_PASS:
+            sizes = sizes[-1:]  # why: their blocks only group the lanes' log1p; the largest is cheapest
         found += [Variant(walk, size) for size in sizes]
     unique, seen = [], set()
     for variant in found:

@@ -41,6 +41,9 @@ SMALL_NXS = (1, 10, 100)
 SMALL_BUDGET_S = 0.05  # python-loops at m·n_x >= 1e5 is skipped and predicted
 SMALL_FAILED = (("numba-loops", 100, 10),)
 BANDWIDTH = {"single_thread_GBps": 10.0, "multi_thread_GBps": 16.0, "multi_threads": 2}
+#: The compute roof a run records inside its bandwidth (bench.measure.compute_roof).
+COMPUTE_ROOF = {"single_thread_samples_per_s": 2.5e8, "multi_thread_samples_per_s": 5e8, "multi_threads": 2,
+                "repeats": 5, "method": "synthetic"}
 
 # A realistic set for looking at the charts by eye (python -m tests._synthetic_results OUT.json).
 REALISTIC_IMPLS = (
@@ -132,6 +135,7 @@ def build_results(
     noise: float = 0.0,
     seed: int = 0,
     with_bandwidth: bool = True,
+    with_compute_roof: bool = True,
 ) -> dict:
     """A results dict in the engine's schema (see the project brief) from ``impls``' models."""
     rng = np.random.default_rng(seed)
@@ -144,7 +148,8 @@ def build_results(
                 _settle(entry, time_s, budget_s, (impl.name, m, n_x) in failed)
                 benchmarks.append(entry)
     bandwidth = (
-        dict(BANDWIDTH, array_bytes=2**28, repeats=5, method="numpy sum of 256 MiB")
+        dict(BANDWIDTH, array_bytes=2**28, repeats=5, method="numpy sum of 256 MiB",
+             **({"compute_roof": dict(COMPUTE_ROOF)} if with_compute_roof else {}))
         if with_bandwidth
         else None
     )

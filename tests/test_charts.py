@@ -9,9 +9,10 @@ import xml.etree.ElementTree as ET
 import matplotlib.image
 import pytest
 from _synthetic_results import BAD_INPUTS, SMALL_IMPLS, build_results, write_bad_input, write_results
+from _synthetic_results import COMPUTE_ROOF as SYNTHETIC_ROOF
 
 from bench.analysis import charts
-from bench.analysis.charts import heatmap, plots
+from bench.analysis.charts import heatmap, plots, roofline
 from bench.analysis.charts.common import PALETTE, PREDICTED_LABEL, Context, NotDrawn, looks
 from bench.results.reading import load_results
 
@@ -118,7 +119,7 @@ def test_each_implementation_has_one_colour_in_every_chart(context):
     ctx = context()
     assignments = [looks(ctx.results)[i.name].colour for i in SMALL_IMPLS]
     assert assignments == list(PALETTE[: len(SMALL_IMPLS)])
-    for draw in (plots.time_vs_m, plots.roofline):
+    for draw in (plots.time_vs_m, roofline.roofline):
         fresh = context()
         fig = draw(fresh)
         legend = {
@@ -127,6 +128,38 @@ def test_each_implementation_has_one_colour_in_every_chart(context):
         }
         for impl in fresh.drawn_impls:
             assert legend[impl] == ctx.looks[impl].colour
+
+
+def _roof_levels(fig, panels: int) -> list[list[float]]:
+    """The compute roofs drawn in each of the first ``panels`` panels (GB/s), highest first."""
+    return [sorted((line.get_ydata()[0] for line in ax.get_lines() if line.get_gid() == "compute-roof"), reverse=True)
+            for ax in fig.axes[:panels]]
+
+
+def test_the_roofline_draws_the_compute_roof_at_each_n_x(context):
+    """rate × bytes of X and Y per sample, per panel (one n_x each); a larger n_x, a higher roof."""
+    ctx = context()
+    fig = roofline.roofline(ctx)
+    roof = SYNTHETIC_ROOF
+    levels = _roof_levels(fig, len(ctx.grid.nxs))
+    for drawn, n_x in zip(levels, ctx.grid.nxs):
+        m = ctx.grid.ms[-1]
+        per_sample = ctx.grid.point(ctx.grid.impls[0], m, n_x).bytes / m
+        expected = [roof["multi_thread_samples_per_s"] * per_sample / 1e9,
+                    roof["single_thread_samples_per_s"] * per_sample / 1e9]
+        memory = 16.0  # the synthetic multi-thread bandwidth
+        shown = [level for level in expected if level <= memory * roofline.COMPUTE_ROOF_SHOWN_UP_TO]
+        assert drawn == pytest.approx(shown)
+    assert any(levels), "no panel shows its compute roof"
+    assert any("compute roof" in text.get_text() for text in fig.legends[0].get_texts())
+
+
+def test_the_roofline_of_a_file_without_a_compute_roof_has_the_memory_roof_only(tmp_path):
+    results = _load(build_results(with_compute_roof=False), tmp_path)
+    fig = roofline.roofline(Context(results, results.grids()[0], looks(results)))
+    assert not any(_roof_levels(fig, len(results.grids()[0].nxs)))
+    assert not any("compute roof" in text.get_text() for text in fig.legends[0].get_texts())
+    assert roofline.compute_roofs(results.bandwidth, 808.0) == []
 
 
 def _load(data: dict, tmp_path):
@@ -150,7 +183,7 @@ def test_charts_without_their_data_are_reported_not_drawn(tmp_path):
     data["benchmarks"] = [b for b in data["benchmarks"] if b["extra_info"]["impl"] != "python-loops"]
     results = _load(data, tmp_path)
     ctx = Context(results, results.grids()[0], looks(results))
-    for draw in (plots.roofline, heatmap.speedup_heatmap, lambda c: plots.speedup_vs_m(c, "python-loops")):
+    for draw in (roofline.roofline, heatmap.speedup_heatmap, lambda c: plots.speedup_vs_m(c, "python-loops")):
         with pytest.raises(NotDrawn):
             draw(ctx)
 

@@ -72,6 +72,16 @@ def test_run_metadata_is_read(results):
     assert len(results.sha256) == 64
 
 
+def test_the_compute_roof_is_read_and_older_files_without_it_still_load(results, tmp_path):
+    assert results.bandwidth.single_thread_samples_per_s == synthetic.COMPUTE_ROOF["single_thread_samples_per_s"]
+    assert results.bandwidth.multi_thread_samples_per_s == synthetic.COMPUTE_ROOF["multi_thread_samples_per_s"]
+    path = tmp_path / "older.json"
+    path.write_text(json.dumps(synthetic.build_results(with_compute_roof=False)))
+    older = load_results(path).bandwidth
+    assert older.multi_thread_GBps == 16.0
+    assert older.single_thread_samples_per_s is None and older.multi_thread_samples_per_s is None
+
+
 def test_missing_optional_sections_are_tolerated(tmp_path):
     data = synthetic.build_results(with_bandwidth=False)
     del data["vecbench"]["machine"]

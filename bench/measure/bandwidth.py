@@ -14,6 +14,7 @@ import time
 import numba
 import numpy as np
 
+from bench.measure.compute_roof import measure_compute_roof
 from bench.measure.machine import cache_bytes
 from bench.measure.memory import available_bytes
 
@@ -84,11 +85,15 @@ def _best_seconds(values: np.ndarray, threads: int, repeats: int) -> float:
         numba.set_num_threads(previous)
 
 
-def measure_read_bandwidth(threads: int, *, array_bytes: int | None = None, repeats: int = REPEATS) -> dict:
+def measure_read_bandwidth(threads: int, *, array_bytes: int | None = None, repeats: int = REPEATS,
+                           compute_roof: bool = True) -> dict:
     """Best-of-``repeats`` read bandwidth (GB/s, 1e9 bytes) of a float64 sum, 1 and ``threads`` threads.
 
     ``threads`` is capped at Numba's thread pool size; ``array_bytes`` defaults to
-    :func:`probe_bytes` of this machine. Returns the schema's ``"bandwidth"`` dict.
+    :func:`probe_bytes` of this machine. Returns the schema's ``"bandwidth"`` dict, with the
+    second roof (bench.measure.compute_roof) as its ``"compute_roof"`` unless ``compute_roof``
+    is false. why in one dict: every command that draws or checks against the memory roof then
+    has the compute roof measured in the same run, with no change to how they store it.
     """
     if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
         raise ValueError(f"threads must be a positive integer; got {threads!r}")
@@ -101,14 +106,17 @@ def measure_read_bandwidth(threads: int, *, array_bytes: int | None = None, repe
     _parallel_sum(values[:1024])  # compile (or load from cache) outside the timed region
     single = _best_seconds(values, 1, repeats)
     multi = _best_seconds(values, threads, repeats) if threads > 1 else single
+    array_bytes_read = values.nbytes
+    del values  # why: the compute roof's probe then runs with the memory free again
     return {
-        "single_thread_GBps": values.nbytes / single / 1e9,
-        "multi_thread_GBps": values.nbytes / multi / 1e9,
+        "single_thread_GBps": array_bytes_read / single / 1e9,
+        "multi_thread_GBps": array_bytes_read / multi / 1e9,
         "multi_threads": threads,
-        "array_bytes": int(values.nbytes),
+        "array_bytes": int(array_bytes_read),
         "repeats": repeats,
         "sized_by": sized_by,
-        "method": f"best of {repeats} Numba prange sums of a {values.nbytes // 2**20} MiB float64 array",
+        "method": f"best of {repeats} Numba prange sums of a {array_bytes_read // 2**20} MiB float64 array",
+        "compute_roof": measure_compute_roof(threads, repeats=repeats) if compute_roof else None,
     }
 
 

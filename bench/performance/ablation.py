@@ -5,7 +5,9 @@ round-robin in one process (medians): the logits pass alone (X read once, nothin
 per-sample math, and the whole step (plus the dw pass over the cached block). With the memory read
 bandwidth measured in the same run, each stage's fraction of the floor shows what limits the step:
 a logits pass near the floor and a whole step far from it means the extra passes over cached data
-and the per-sample math, not the memory reads, cost the difference.
+and the per-sample math, not the memory reads, cost the difference. The per-sample math alone, on
+cache-resident z and y (the compute roof, bench.measure.compute_roof), is timed in the same
+rounds: the slower of it and the floor is the step's attainable bound.
 
 What it measured is saved as ``ablation-YYYYmmdd-HHMMSS.json`` in this machine's folder of
 ``reports/results/`` (``--output`` to put it elsewhere; ``vecbench record`` shows it).
@@ -20,6 +22,7 @@ import sys
 from pathlib import Path
 
 from bench.measure.bandwidth import floor_fields, measure_read_bandwidth
+from bench.measure.compute_roof import attainable_fields, math_of_samples
 from bench.measure.machine import machine_info
 from bench.measure.problems import kernel_args
 from bench.measure.threads import limited_threads
@@ -41,6 +44,8 @@ STAGES = {
     "+ per-sample math": fused.WITHOUT_DW,
     "whole step (+ dw pass)": fused.WHOLE_STEP,
 }
+#: The compute roof's stage: the per-sample math of m samples, z and y in cache, X not read.
+MATH_ALONE = "per-sample math alone"
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -70,13 +75,19 @@ def measure(m: int, n_x: int, order: str, threads: int, rounds: int) -> dict:
     with limited_threads(threads):
         bandwidth = measure_read_bandwidth(threads)
         kernels = {name: stage_kernel(stages) for name, stages in STAGES.items()}
+        math_call, math_samples = math_of_samples(m, threads)
         # why no pause: only Numba's own pool runs here, no BLAS threads to let go idle first
-        times = interleaved_times(kernels, (), rounds, pause_s=0.0)
+        times = interleaved_times({**kernels, MATH_ALONE: math_call}, (), rounds, pause_s=0.0)
+    # why scaled: the math call does whole blocks on every thread, a little more than m samples
+    math_s = statistics.median(times.pop(MATH_ALONE)) * m / math_samples
     medians = {name: statistics.median(seconds) for name, seconds in times.items()}
+    floor_s = floor_fields(X.nbytes + Y.nbytes, None, bandwidth, threads)["floor_s"]
     stages = {name: floor_fields(X.nbytes + Y.nbytes, median, bandwidth, threads)
-              | {"median_s": median, "times_s": times[name]} for name, median in medians.items()}
+              | {"median_s": median, "times_s": times[name]} | attainable_fields(floor_s, math_s, median)
+              for name, median in medians.items()}
     return {"bandwidth": bandwidth, "variant": variant.name, "variant_source": source, "block": args[-1],
-            "stages": stages}
+            "stages": stages, "per_sample_math": {"median_s": math_s, "samples_per_s": m / math_s,
+                                                  **attainable_fields(floor_s, math_s, None)}}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,8 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     bandwidth = result["bandwidth"]["multi_thread_GBps" if args.threads > 1 else "single_thread_GBps"]
     print(f"m={args.m:,} n_x={args.n_x} {args.order} order, {args.threads} thread(s), {result['variant']} "
           f"({result['block']} samples, {PLAN_SOURCES[result['variant_source']]}); read bandwidth {bandwidth:.1f} GB/s")
+    math = result["per_sample_math"]
+    print(f"    {MATH_ALONE:<24} {format_seconds(math['median_s']):>10}  {math['samples_per_s'] / 1e6:.3g} M samples/s "
+          f"(z and y in cache): the step is bound by {math['bound_by']}")
     for name, stage in result["stages"].items():
         print(f"    {name:<24} {format_seconds(stage['median_s']):>10}  "
-              f"{format_fraction(stage['fraction_of_floor']):>5} of floor")
+              f"{format_fraction(stage['fraction_of_floor']):>5} of floor  "
+              f"{format_fraction(stage['fraction_of_attainable']):>5} of attainable")
     print(f"results in {output}")
     return 0

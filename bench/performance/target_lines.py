@@ -7,17 +7,29 @@ from bench.results.units import format_fraction, format_ratio, format_seconds
 
 #: The name of the read of X and Y timed beside the implementations (see targets.measure_point).
 READ_ONCE = "(read X and Y once)"
+#: The name of the per-sample math alone (cache-resident z and y), timed beside them too.
+MATH_ONLY = "(per-sample math)"
 #: A preparation this long is printed beside the step's time (shorter ones are only recorded).
 PREPARE_SHOWN_S = 1e-3
+
+
+def _fraction(value: float | None) -> str:
+    return "n/a" if value is None else format_fraction(value)
 
 
 def _format_check(check: dict) -> str:
     value = check.get("value")
     if check["name"] == "fraction_of_read_once":
-        text = (f"{check['implementation']} at {format_fraction(value)} of a read of X and Y in the same rounds "
+        text = (f"{check['implementation']} at {_fraction(value)} of a read of X and Y in the same rounds "
                 f"(≥ {check['threshold']})")
+        if check.get("fraction_of_attainable") is not None:
+            text += f"; {format_fraction(check['fraction_of_attainable'])} of the attainable bound"
         if check.get("fraction_of_floor") is not None:
             text += f"; {format_fraction(check['fraction_of_floor'])} of the probe's floor"
+    elif check["name"] == "fraction_of_attainable":
+        text = (f"{check['implementation']} at {_fraction(value)} of the attainable bound, the slower of the "
+                f"read and the per-sample math in the same rounds (≥ {check['threshold']}); "
+                f"{_fraction(check.get('fraction_of_read_once'))} of the read")
     elif check["name"].startswith("speedup"):
         shown = format_ratio(value) if value is not None else "n/a"
         text = f"{shown} {REFERENCE} (≥ {format_ratio(check['threshold'])})"
@@ -46,12 +58,18 @@ def point_lines(result: dict) -> list[str]:
         lines.append(f"    {READ_ONCE:<20} {format_seconds(read['median_s']):>10}  "
                      f"{format_fraction(result['floor_s'] / read['median_s']):>5} of floor  "
                      f"{read['achieved_GBps']:6.2f} GB/s")
+    math = result.get("per_sample_math")
+    if math:
+        lines.append(f"    {MATH_ONLY:<20} {format_seconds(math['median_s']):>10}  "
+                     f"{math['samples_per_s'] / 1e6:7.3g} M samples/s: bound by {math['bound_by']}")
     for name, entry in result["implementations"].items():
         if entry["status"] == "measured":
             lines.append(f"    {name:<20} {format_seconds(entry['median_s']):>10}  "
                          f"{format_fraction(entry['fraction_of_floor']):>5} of floor  "
                          f"{entry['achieved_GBps']:6.2f} GB/s  "
                          f"{format_fraction(entry['fraction_of_read_once']):>5} of read once"
+                         + (f"  {format_fraction(entry['fraction_of_attainable']):>5} of attainable"
+                            if entry.get("fraction_of_attainable") is not None else "")
                          + (f"  (prepared once in {format_seconds(entry['prepare_s'])})"
                             if entry.get("prepare_s", 0) >= PREPARE_SHOWN_S else ""))
         else:
@@ -71,3 +89,11 @@ def cache_lines(cache: dict) -> list[str]:
         compiled = f"first compile {format_seconds(seconds)}, then " if cache["fresh_cache"] else ""
         lines.append(f"    {name:<20} {compiled}loaded from cache in {format_seconds(cache['cache_load_s'][name])}")
     return lines
+
+
+def compute_roof_line(roof: dict | None) -> str:
+    """The run's compute roof (bench.measure.compute_roof), as printed at the start."""
+    if not roof:
+        return "compute roof: not measured"
+    return (f"compute roof (per-sample math alone): {roof['single_thread_samples_per_s'] / 1e6:.0f} M samples/s "
+            f"on 1 thread, {roof['multi_thread_samples_per_s'] / 1e6:.0f} M on {roof['multi_threads']}")

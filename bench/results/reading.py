@@ -200,7 +200,15 @@ def _bandwidth(section: _Reader) -> Bandwidth | None:
         multi_thread_GBps=bw.number("multi_thread_GBps", required=True, positive=True),
         multi_threads=bw.integer("multi_threads", required=False),
         method=bw.text("method", required=False) or "not recorded",
+        **_compute_roof(bw.child("compute_roof", required=False)),
     )
+
+
+def _compute_roof(roof: _Reader | None) -> dict:
+    if roof is None:
+        return {}
+    return {key: roof.number(key, required=True, positive=True)
+            for key in ("single_thread_samples_per_s", "multi_thread_samples_per_s")}
 
 
 def _implementations(value: Any) -> dict[str, dict]:

@@ -86,6 +86,10 @@ class Bandwidth:
     multi_thread_GBps: float
     multi_threads: int | None
     method: str
+    #: The compute roof (bench.measure.compute_roof): samples per second of the per-sample math
+    #: alone, 1 thread and multi_threads; None in files from before it was measured.
+    single_thread_samples_per_s: float | None = None
+    multi_thread_samples_per_s: float | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Callable
 
 from matplotlib.figure import Figure
 
-from bench.analysis.charts import canary, heatmap, plots
+from bench.analysis.charts import canary, heatmap, plots, roofline
 from bench.analysis.charts.common import Context, NotDrawn, looks, save_figure
 from bench.cli import fail
 from bench.analysis.command_line import results_parser
@@ -74,10 +74,12 @@ CHARTS = (
     ChartSpec(
         "roofline",
         "Achieved memory throughput (roofline)",
-        plots.roofline,
+        roofline.roofline,
         "Bytes of X and Y divided by the time per step; the black lines are the memory read "
         "bandwidth measured in the same run, the most a step reading X and Y once from main "
-        "memory can reach (points above them ran from cache).",
+        "memory can reach (points above them ran from cache); the red lines, the compute roof: "
+        "the per-sample math alone, measured in the same run, in GB/s of X and Y at each panel's "
+        "n_x. The lower of the two is the attainable bound.",
     ),
     ChartSpec(
         "compile_payback",

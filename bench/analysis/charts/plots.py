@@ -28,7 +28,6 @@ from bench.analysis.charts.common import (
 from bench.results.schema import BASELINE, REFERENCE
 from bench.results.reading import Estimate
 from bench.results.units import (
-    format_bytes,
     format_compact_count,
     format_seconds,
     format_short_ratio,
@@ -167,62 +166,6 @@ def speedup_vs_m(ctx: Context, baseline: str) -> Figure:
         measured_label="measured: median of per-round ratios (bars: 95 % interval)",
     )
     return sweep_figure(ctx, sweep)
-
-
-def _bytes_of(ctx: Context):
-    by_size = {(p.m, p.n_x): p.bytes for p in ctx.grid.points.values() if p.bytes}
-    return lambda m, n_x: by_size.get((m, n_x))
-
-
-def _achieved(ctx: Context):
-    def value(impl: str, m: int, n_x: int) -> Estimate | None:
-        point = ctx.grid.point(impl, m, n_x)
-        if point is None or not point.bytes:
-            return None
-        if point.measured:
-            return Estimate(point.achieved_GBps or point.bytes / point.median_s / 1e9, False)
-        if point.predicted and point.predicted_s:
-            return Estimate(point.bytes / point.predicted_s / 1e9, True)
-        return None
-
-    return value
-
-
-def roofline(ctx: Context) -> Figure:
-    """Achieved GB/s (bytes of X and Y / time) against problem bytes, bandwidth as the ceiling."""
-    bandwidth = ctx.results.bandwidth
-    if bandwidth is None:
-        raise NotDrawn("the results file has no bandwidth measurement")
-    sweep = Sweep(
-        title="Achieved throughput = bytes of X and Y / time per step (roofline)",
-        y_label="achieved GB/s (log scale)",
-        y_format=lambda v: f"{v:g}",
-        value=_achieved(ctx),
-        impls=ctx.grid.impls,
-        x_of=_bytes_of(ctx),
-        x_label="bytes of X and Y read once per step (log scale)",
-        x_format=format_bytes,
-    )
-    panels = sweep.panels(ctx)
-    fig, axes = panel_figure(len(panels), f"{sweep.title} — {ctx.grid.label}")
-    draw_sweep(ctx, sweep, axes, panels)
-    ceilings = [(bandwidth.single_thread_GBps, "-.", "measured bandwidth, 1 thread")]
-    if bandwidth.multi_threads != 1:
-        threads = f"{bandwidth.multi_threads} threads" if bandwidth.multi_threads else "all threads"
-        ceilings.insert(0, (bandwidth.multi_thread_GBps, "-", f"measured bandwidth, {threads}"))
-    for ax in axes:
-        for level, style, _ in ceilings:
-            ax.axhline(level, color="black", ls=style, lw=1.4)
-        low, high = ax.get_ylim()
-        ax.set_ylim(low, max(high, max(c[0] for c in ceilings) * 2.0))  # ceilings always in view
-    fig.supxlabel(sweep.x_label)
-    fig.supylabel(sweep.y_label)
-    handles = impl_handles(ctx) + [
-        Line2D([], [], color="black", ls=style, lw=1.4, label=f"{label}: {level:.3g} GB/s")
-        for level, style, label in ceilings
-    ]
-    add_legend(fig, handles)
-    return fig
 
 
 # ---------------------------------------------------------------- JIT compile time
