@@ -5,10 +5,12 @@ The expected registrations are written here, not derived from ``impls.peers.is_i
 the registry without a word, and a test that asks the registry what it should contain cannot
 see that. What is installed is asked of ``importlib.util.find_spec``, which imports nothing.
 
-Shown to fail (2026-12-02): with ``LIBRARIES = ("sklearn_",)`` in ``impls/peers/sklearn_loss.py``
-``test_the_installed_extras_register_their_implementations`` fails (sklearn-loss missing);
-with ``float64_rtol=1e-3`` added to ``numpy-vectorized``'s entry in ``impls/__init__.py``,
-``import impls`` raises the guard's ValueError, so every test module errors at collection.
+Shown to fail (2026-12-02), each mutation made alone, then reverted: with
+``LIBRARIES = ("sklearn_",)`` in ``impls/peers/sklearn_loss.py``, the three tests here that name
+sklearn-loss fail (it is missing from the registry); with ``float64_rtol=1e-3`` added to
+``numpy-vectorized``'s entry in ``impls/__init__.py``, ``import impls`` raises the guard's
+ValueError, so the test session stops at conftest.py; with sklearn-loss's ``float64_rtol`` set to
+1e-6 (its note states 1e-8), ``import impls`` raises the same way.
 """
 
 from __future__ import annotations
