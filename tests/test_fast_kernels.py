@@ -228,13 +228,6 @@ def test_compile_cache_is_used_by_a_second_process():
     assert result["warm"]["dispatchers"]["impls._fused_kernel.parallel_step"]["hits"] >= 1
 
 
-def test_peers_are_registered_exactly_when_installed():
-    registered = [name for name, impl in impls.IMPLEMENTATIONS.items() if impl.family == "peer"]
-    assert registered == [name for name, module in peers.PEERS if peers.is_installed(module)]
-    names = list(impls.IMPLEMENTATIONS)
-    assert names[len(names) - len(registered):] == registered  # peers come last
-
-
 def test_a_peer_whose_library_is_missing_is_not_available(monkeypatch):
     missing = types.SimpleNamespace(LIBRARIES=("vecbench_no_such_library",))
     assert not peers.is_installed(missing)

@@ -23,7 +23,7 @@ JIT = False
 ACCURACY = {
     "float64_rtol": 1e-8,
     "accuracy_note": "scikit-learn approximates log1p(exp(-x)) by exp(-x) for 18 < x <= 33.3: "
-    "cost relative error up to ~7.6e-9",
+    "cost relative error below 1e-8 (at most exp(-18)/2 = 7.6e-9)",
 }
 PREPARE_COPIES = 1.0  # a C-order X is copied once into scikit-learn's layout (see prepare)
 NOTE = ""
