@@ -44,40 +44,11 @@ def _step(w, b, features, y, sample_major):
 
 #: Executables JAX took from its persistent compilation cache in this process (an event listener).
 _cache_hits = [0]
-#: CPUs JAX's thread pools may use, fixed when JAX starts (None: all); set by set_threads.
-_start_cpus = [None]
-
-
-def _start_jax():
-    """Import JAX and start its CPU backend, its pools sized to ``_start_cpus``.
-
-    why: XLA takes no thread setting (``XLA_FLAGS``' intra-op flag is ignored by its CPU
-    runtime) and sizes its pools from the CPUs the process may use when the backend starts; its
-    idle threads spin, and were measured taking a second core from the steps timed after a
-    JAX step in a 1-thread run. The backend is started with this thread's CPU affinity narrowed
-    to ``_start_cpus`` (its pool threads inherit that mask), then the affinity is restored.
-    """
-    import os
-
-    wanted = _start_cpus[0]
-    if wanted is None or not hasattr(os, "sched_setaffinity"):
-        import jax
-
-        return jax
-    allowed = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, set(sorted(allowed)[:wanted]))
-    try:
-        import jax
-
-        jax.devices()
-    finally:
-        os.sched_setaffinity(0, allowed)
-    return jax
 
 
 @functools.cache
 def _compiled():
-    jax = _start_jax()
+    import jax
 
     jax.config.update("jax_enable_x64", True)
     # why: JAX's persistent compilation cache, as its docs advise for programs run again and
@@ -119,14 +90,13 @@ def set_threads(threads: int) -> str:
     from impls.peers import cpu_count
 
     if threads >= cpu_count():
-        _start_cpus[0] = None
         return f"XLA's default pool: one thread per core ({cpu_count()})"
     if "jax" in sys.modules:
         return f"cannot change: JAX already started with {cpu_count()} threads"
-    _start_cpus[0] = threads
     if threads == 1:
         os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {SINGLE_THREAD_XLA_FLAGS}".strip()
-    return f"XLA's pools sized to {threads} CPU(s): started with the CPU affinity narrowed to {threads}"
+        return f"XLA_FLAGS={os.environ['XLA_FLAGS']!r}"
+    return f"not settable: XLA uses one thread per core ({cpu_count()}) unless limited to 1"
 
 
 def _run(w, b, features, labels, sample_major):
