@@ -147,7 +147,7 @@ def test_many_files_give_headlines_per_machine_and_a_chart(tmp_path, capsys):
 def test_against_reference_compares_with_the_committed_run(tmp_path, capsys):
     assert REFERENCE_RUN.exists(), "the reference run named in bench.results.schema is committed"
     assert compare.main(["--against-reference", str(REFERENCE_RUN), "--charts-dir", str(tmp_path)]) == 0
-    assert "| numpy-vectorized | 1× | 0 | 0 |" in capsys.readouterr().out  # a file against itself: all same
+    assert "| numpy-vectorized | 1× | 1×–1× | 0 | 0 |" in capsys.readouterr().out  # a file against itself: all same
 
 
 @pytest.mark.parametrize("kind", ["missing", "truncated", "no-vecbench-key", "wrong-schema", "json-list"])
@@ -183,3 +183,24 @@ def test_speedup_agreement_between_two_runs_is_reported(tmp_path):
     assert max(c for c in changes if c <= 0.1) < 0.05
     document = compare.comparison_json(a, b, verdicts.compare_runs(a, b))
     assert document["speedup_over_reference_change"]["points"] == len(changes)
+
+
+def test_an_implementations_points_pooled_show_a_change_within_each_points_noise(tmp_path):
+    """A between-run effect of σ = 10 % per point: one point's interval cannot show a 1.25× change, its implementation's
+    points pooled can; the unchanged implementations stay *same* (the A/A half of the check)."""
+    a = load_results(_write(tmp_path / "a.json", interleave_rounds(build_results(), steady, seed=1, jitter=0.0)))
+    data = interleave_rounds(build_results(), steady, seed=2, jitter=0.0, scale={"numba-fused": 1.25})
+    rng = np.random.default_rng(5)  # a between-run effect per point, σ = 10 %, as measured on a shared VM
+    for entry in data["benchmarks"]:
+        if entry["stats"]:
+            factor = float(np.exp(0.10 * rng.standard_normal()))
+            entry["stats"]["data"] = [t * factor for t in entry["stats"]["data"]]
+            entry["stats"]["median"] *= factor
+    b = load_results(_write(tmp_path / "b.json", data))
+    comparison = verdicts.compare_runs(a, b)
+    fused = [c for c in comparison.changes if c.key[0] == "numba-fused"]
+    assert sum(c.verdict == verdicts.SLOWER for c in fused) >= 0.75 * len(fused)
+    assert any(c.evidence == "implementation" for c in fused)  # called with its implementation
+    assert comparison.implementations["numba-fused"][1] > 1  # the pooled interval is above 1×
+    others = [c for c in comparison.changes if c.key[0] != "numba-fused"]
+    assert sum(c.verdict != verdicts.SAME for c in others) <= 0.05 * len(others)

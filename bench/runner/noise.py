@@ -31,6 +31,10 @@ from bench.runner.settings import check_threads, make_settings
 from impls.model import Prepared, validated
 
 PROG = "vecbench noise"
+#: Its grid: the quick preset's budget on larger m (why: points of at least 50 µs count, and at
+#: quick's m = 10² … 10⁴ most of numpy-vectorized's are faster than that)
+DEFAULT_MS = (1_000, 10_000, 100_000)
+DEFAULT_NXS = (1, 10, 100)
 MAX_FALSE_RATE = 0.05  # the bar: at most 5 % of unchanged points called changed
 MIN_DETECTION = 0.90  # ... and at least 90 % of the slowed copy's points called slower
 
@@ -103,13 +107,15 @@ def verdict_text(found: dict, factor: float) -> str:
 
 def parse_args(argv: list[str]):
     parser = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0].replace("``", ""))
-    parser.add_argument("--preset", choices=tuple(PRESETS), default="quick", help="the grid of both runs (default: quick)")
+    parser.add_argument("--preset", choices=tuple(PRESETS), default="quick", help="the time budget and timing of both runs (default: quick)")
     parser.add_argument("--impl", default=REFERENCE, help=f"the implementation copied and slowed in run B (default: {REFERENCE})")
     parser.add_argument("--factor", type=float, default=1.25, help="how much slower the copy is in run B (default: 1.25)")
     parser.add_argument("--threads", type=int, default=1, help="threads for every implementation (default: 1)")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="time only these implementations beside the copy (default: every registered one)")
-    parser.add_argument("--m", nargs="+", type=size_type("m"), metavar="M", help="numbers of samples (default: the preset's)")
-    parser.add_argument("--n-x", nargs="+", type=size_type("n_x"), metavar="N_X", dest="n_x", help="numbers of features (default: the preset's)")
+    parser.add_argument("--m", nargs="+", type=size_type("m"), metavar="M", default=list(DEFAULT_MS),
+                        help="numbers of samples (default: 1e3 1e4 1e5)")
+    parser.add_argument("--n-x", nargs="+", type=size_type("n_x"), metavar="N_X", dest="n_x", default=list(DEFAULT_NXS),
+                        help="numbers of features (default: 1 10 100)")
     parser.add_argument("--out-dir", help=f"where the two runs and noise.json go (default: noise-YYYYmmdd-HHMMSS.json "
                         f"in this machine's folder of {RESULTS_DIR}/, the runs in the folder of the same name)")
     args = parser.parse_args(argv)

@@ -103,7 +103,9 @@ def two_files_markdown(a: Results, b: Results, comparison: Comparison, charts_li
     by_impl: dict[str, list[Change]] = {}
     for change in found:
         by_impl.setdefault(change.key[0], []).append(change)
-    summary = [[impl, format_ratio(statistics.median(c.ratio for c in mine)),
+    pooled = comparison.implementations or {}
+    summary = [[impl, format_ratio(pooled[impl][0]) if impl in pooled else "—",
+                f"{format_ratio(pooled[impl][1])}–{format_ratio(pooled[impl][2])}" if impl in pooled else "—",
                 *(str(sum(c.verdict == v for c in mine)) for v in VERDICTS)]
                for impl, mine in by_impl.items()]
     ordered = sorted(found, key=lambda c: c.ratio)
@@ -114,10 +116,12 @@ def two_files_markdown(a: Results, b: Results, comparison: Comparison, charts_li
         "point's ratio is taken relative to the other implementations of its size (timed side by "
         "side, they share the machine's weather), and its interval combines the noise measured "
         "between the two runs with the point's own rounds. *slower* or *faster* needs the whole "
-        "interval on one side of 1× and a change of at least 5 %; anything else is *same*.",
+        "interval on one side of 1× and a change of at least 5 %, or the implementation's points "
+        "pooled showing that change and this point moving the same way by at least 5 %; anything "
+        "else is *same*.",
         noise_text(a, b, comparison),
         machines_section([a, b]),
-        "### Per implementation\n\n" + table(["implementation", "median B / A", *VERDICTS], summary),
+        "### Per implementation\n\n" + table(["implementation", "B / A, its points pooled", "interval", *VERDICTS], summary),
         "### The largest changes\n\n" + _largest("B faster", [c for c in ordered if c.ratio < 1][:LARGEST])
         + "\n\n" + _largest("B slower", [c for c in ordered[::-1] if c.ratio > 1][:LARGEST]),
         "### Every shared point\n\n" + table(CHANGE_HEADER, [_change_row(c) for c in found], CHANGE_ALIGN),
@@ -130,14 +134,18 @@ def comparison_json(a: Results, b: Results, comparison: Comparison) -> dict:
     """``--json``: per shared point its ratio (B / A, weather removed), interval and verdict."""
     points = [{"impl": c.key[0], "m": c.key[1], "n_x": c.key[2], "dtype": c.key[3], "order": c.key[4],
                "threads": c.key[5], "a_median_s": c.a.median_s, "b_median_s": c.b.median_s,
-               "raw_ratio": c.raw_ratio, "ratio": c.ratio, "interval": [c.low, c.high], "verdict": c.verdict}
+               "raw_ratio": c.raw_ratio, "ratio": c.ratio, "interval": [c.low, c.high], "verdict": c.verdict,
+               "evidence": c.evidence}
               for c in comparison.changes]
+    pooled = {impl: {"ratio": ratio, "interval": [low, high], "points": n}
+              for impl, (ratio, low, high, n) in (comparison.implementations or {}).items()}
     changes = comparison.speedup_changes
     agreement = ({"points": len(changes), "median": statistics.median(changes), "p90": quantile(changes, 0.9)}
                  if changes else None)
     return {"a": str(a.path), "b": str(b.path), "noise_sigma": comparison.noise,
             "canary_ratio": comparison.canary_ratio, "speedup_over_reference_change": agreement,
-            "counts": {v: sum(p["verdict"] == v for p in points) for v in VERDICTS}, "points": points}
+            "counts": {v: sum(p["verdict"] == v for p in points) for v in VERDICTS},
+            "implementations": pooled, "points": points}
 
 
 def headline_speedups(results: Results, sizes: set[tuple]) -> dict[str, float]:

@@ -7,8 +7,8 @@ changed when nothing changed. The verdict here accounts for the variation *betwe
 1. **Weather removed per size.** The implementations of one size were timed side by side (in
    interleaved runs, in the very same rounds), so a change of machine speed between the runs moves
    all of them alike. Each point's log ratio ``L = log(B / A)`` is taken relative to the median
-   ``L`` of the implementations of its size (its *size shift*): a change in one implementation
-   stands out, the weather does not. A size with fewer than :data:`MIN_PEERS` shared
+   ``L`` of the other implementations of its size (the *size shift*): a change in one
+   implementation stands out, the weather does not. A size with fewer than :data:`MIN_PEERS` shared
    implementations is left as it is.
 2. **Noise between runs, measured.** The spread of those adjusted ratios over all the points
    (1.4826 × their median absolute deviation: robust to the few that really changed) is the
@@ -16,6 +16,10 @@ changed when nothing changed. The verdict here accounts for the variation *betwe
    interval of its median round).
 3. **Verdict.** The ratio's interval is ``exp(L ± Z·σ)``; B is *slower* when the whole interval is
    above 1 and B / A ≥ 1 + MIN_CHANGE, *faster* likewise below, else *same*.
+4. **An implementation's points together.** A change of code moves an implementation at every
+   size; its points' median ``L`` has an interval √n times narrower than one point's. Where that
+   pooled interval excludes 1 (and the change is ≥ MIN_CHANGE), each of its points that moved the
+   same way by at least MIN_CHANGE is called changed too (``evidence: implementation``).
 
 The thresholds were chosen from measured A/A and A/B pairs (``vecbench noise``; README).
 A uniform change of every implementation (a new machine) appears as the size shifts, reported
@@ -51,9 +55,10 @@ class Change:
     b: PointRecord
     raw_ratio: float  # t_B / t_A, the medians as measured
     ratio: float  # the same with the size's shift removed
-    low: float  # the ratio's interval
+    low: float  # the ratio's interval, from the point's own rounds and the noise between runs
     high: float
     verdict: str
+    evidence: str = "point"  # "implementation": called with its implementation's pooled change
 
     @property
     def interval(self) -> tuple[float, float]:
@@ -69,6 +74,7 @@ class Comparison:
     size_shifts: dict[tuple, float]  # (m, n_x, dtype, order, threads) → B / A of the size as a whole
     canary_ratio: float | None  # B's median canary reading over A's (None without canaries)
     speedup_changes: list[float]  # per shared point, B's speedup over REFERENCE / A's, minus 1 (absolute)
+    implementations: dict[str, tuple] = None  # impl → (B / A, low, high, points): pooled over its points
 
 
 def speedup_changes(a: Results, b: Results) -> list[float]:
@@ -107,10 +113,27 @@ def within_sigma(point: PointRecord) -> float:
 
 
 def _size_shifts(log_ratios: dict[tuple, float]) -> dict[tuple, float]:
+    """Each size's shift: the median log ratio of its implementations (0 with fewer than MIN_PEERS)."""
     by_size: dict[tuple, list[float]] = {}
     for key, value in log_ratios.items():
         by_size.setdefault(key[1:], []).append(value)
     return {size: statistics.median(values) if len(values) >= MIN_PEERS else 0.0 for size, values in by_size.items()}
+
+
+def _shift_of_others(log_ratios: dict[tuple, float]) -> dict[tuple, float]:
+    """Per point, the median log ratio of the *other* implementations of its size (0 with fewer
+    than MIN_PEERS in all). why the others: a point's own change then cannot hide in its centre,
+    and its residual keeps its whole noise (with itself in the median, the middle one of each
+    size would be exactly 0 and the measured noise too small)."""
+    by_size: dict[tuple, dict[tuple, float]] = {}
+    for key, value in log_ratios.items():
+        by_size.setdefault(key[1:], {})[key] = value
+    shifts = {}
+    for members in by_size.values():
+        for key in members:
+            others = [v for k, v in members.items() if k != key]
+            shifts[key] = statistics.median(others) if len(members) >= MIN_PEERS else 0.0
+    return shifts
 
 
 def robust_sigma(values: list[float]) -> float:
@@ -121,35 +144,66 @@ def robust_sigma(values: list[float]) -> float:
     return 1.4826 * statistics.median(abs(v - centre) for v in values)
 
 
+def implementation_shifts(adjusted: dict[tuple, float], noise: float) -> dict[str, tuple]:
+    """Per implementation: the median of its points' adjusted log ratios and its interval
+    ``± Z·1.2533·σᵢ/√n`` (1.2533: the median's efficiency), where σᵢ is the larger of the noise
+    between the runs and the spread of the implementation's own points (why: one whose every
+    step varies from process to process, as JAX's dispatch to its thread pool does on a VM, must
+    not pass for changed). why pooled: a change of code moves an implementation at every size,
+    and its points together show a change that is within the noise of each one alone."""
+    by_impl: dict[str, list[float]] = {}
+    for key, value in adjusted.items():
+        by_impl.setdefault(key[0], []).append(value)
+    found = {}
+    for impl, values in by_impl.items():
+        centre = statistics.median(values)
+        sigma = max(noise, robust_sigma(values)) if len(values) >= 3 else math.inf
+        half = Z * 1.2533 * sigma / math.sqrt(len(values))
+        found[impl] = (centre, centre - half, centre + half, len(values))
+    return found
+
+
+def _direction(low: float, high: float, value: float) -> str:
+    """SLOWER / FASTER when the log interval excludes 0 and the change is at least MIN_CHANGE."""
+    if low > 0 and value >= math.log(1 + MIN_CHANGE):
+        return SLOWER
+    if high < 0 and value <= -math.log(1 + MIN_CHANGE):
+        return FASTER
+    return SAME
+
+
 def compare_runs(a: Results, b: Results) -> Comparison:
     """Every point measured in both files (in A's order) with its verdict; see the module."""
     points_a, points_b = measured_points(a), measured_points(b)
     shared = [key for key in points_a if key in points_b]
     logs = {key: math.log(points_b[key].median_s / points_a[key].median_s) for key in shared}
     shifts = _size_shifts(logs)
-    adjusted = {key: logs[key] - shifts[key[1:]] for key in shared}
-    slow_enough = [adjusted[k] for k in shared
-                   if min(points_a[k].median_s, points_b[k].median_s) >= NOISE_FLOOR_S]
+    others = _shift_of_others(logs)
+    adjusted = {key: logs[key] - others[key] for key in shared}
+    timed = {k for k in shared if min(points_a[k].median_s, points_b[k].median_s) >= NOISE_FLOOR_S}
+    slow_enough = [adjusted[k] for k in timed]
     noise = robust_sigma(slow_enough if len(slow_enough) >= 5 else list(adjusted.values()))
+    pooled = implementation_shifts(adjusted, noise)
     changes = []
     for key in shared:
         pa, pb = points_a[key], points_b[key]
         sigma = math.sqrt(noise**2 + within_sigma(pa) ** 2 + within_sigma(pb) ** 2)
         value = adjusted[key]
-        low, high = math.exp(value - Z * sigma), math.exp(value + Z * sigma)
-        ratio = math.exp(value)
-        if low > 1 and ratio >= 1 + MIN_CHANGE:
-            verdict = SLOWER
-        elif high < 1 and ratio <= 1 / (1 + MIN_CHANGE):
-            verdict = FASTER
-        else:
-            verdict = SAME
-        changes.append(Change(key, pa, pb, math.exp(logs[key]), ratio, low, high, verdict))
+        verdict, evidence = _direction(value - Z * sigma, value + Z * sigma, value), "point"
+        centre, low, high, _ = pooled[key[0]]
+        moved = SLOWER if value >= math.log(1 + MIN_CHANGE) else FASTER if value <= -math.log(1 + MIN_CHANGE) else SAME
+        if verdict == SAME and moved != SAME and _direction(low, high, centre) == moved:
+            # why: its implementation changed beyond the noise, and this point moved the same way by
+            # at least MIN_CHANGE: the point's own rounds are too few to show it alone
+            verdict, evidence = _direction(low, high, centre), "implementation"
+        changes.append(Change(key, pa, pb, math.exp(logs[key]), math.exp(value), math.exp(value - Z * sigma),
+                              math.exp(value + Z * sigma), verdict, evidence))
     canary = None
     if a.canary and b.canary:
         canary = statistics.median(r for _, r in b.canary) / statistics.median(r for _, r in a.canary)
     return Comparison(changes, noise, {size: math.exp(v) for size, v in shifts.items()}, canary,
-                      speedup_changes(a, b))
+                      speedup_changes(a, b),
+                      {impl: tuple(math.exp(x) for x in found[:3]) + (found[3],) for impl, found in pooled.items()})
 
 
 def changes(a: Results, b: Results) -> list[Change]:
