@@ -66,7 +66,8 @@ def test_the_check_fails_when_a_committed_number_is_edited(copy, capsys):
     assert _check(copy) == 1
     record_md.write_text(text)
     readme = copy / "README.md"
-    readme.write_text(readme.read_text().replace("**291×**", "**219×**", 1))  # the reference headline
+    assert "**405×**" in readme.read_text()
+    readme.write_text(readme.read_text().replace("**405×**", "**450×**", 1))  # the reference headline
     assert _check(copy) == 1
     assert "README.md differs" in capsys.readouterr().out
 

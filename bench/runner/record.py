@@ -14,6 +14,7 @@ drift test and CI use it.
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -81,11 +82,12 @@ def noise_block(results_dir: Path = RESULTS_DIR) -> str:
         found = files_of(folder, "noise")
         if found:
             path = found[-1]
+            link = Path(os.path.relpath(path, Path(results_dir).parent.parent)).as_posix()  # from the README's folder
             document = json.loads(path.read_text())
             machine = document.get("machine") or {}
             ranges = document.get("canary_range") or {}
             return (f"On {machine.get('cpu', '?')} (LLVM CPU `{machine.get('llvm_cpu', '?')}`, "
-                    f"{machine.get('cores', '?')} cores), [`{path.name}`]({path.as_posix()}): compare called "
+                    f"{machine.get('cores', '?')} cores), [`{path.name}`]({link}): compare called "
                     f"{document['false_changes']} of {document['points_unchanged']} unchanged points changed "
                     f"({document['false_change_rate']:.0%}) and found {document['detected']} of "
                     f"{document['points_slowed']} points of the copy {document['factor']:g}× slower "
