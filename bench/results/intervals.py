@@ -51,21 +51,3 @@ def quantile(ordered: list[float], q: float) -> float:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-# ---------------------------------------------------------------- vecbench ablation
-
-#: ``vecbench ablation``'s results file (``ablation-*.json`` in the machine's folder): one problem,
-#: its stages timed interleaved against the floor. A JSON object (:func:`ablation_document`).
-ABLATION_SCHEMA_VERSION = 1
-ABLATION_KIND = "vecbench-ablation"
-
-
-def ablation_document(*, command: str, started: str, finished: str, m: int, n_x: int, order: str,
-                      threads: int, rounds: int, machine: dict, result: dict) -> dict:
-    """The file: what was run and where, then ``result`` as ``ablation.measure`` returns it
-    (``bandwidth``, ``variant``, ``variant_source``, ``block`` in samples, and ``stages``: per
-    stage ``median_s``, ``times_s``, ``floor_s``, ``fraction_of_floor``…)."""
-    return {"kind": ABLATION_KIND, "schema": ABLATION_SCHEMA_VERSION, "command": command, "started": started,
-            "finished": finished, "dtype": "float64", "m": m, "n_x": n_x, "order": order, "threads": threads,
-            "rounds": rounds, "machine": machine, **result}
