@@ -183,6 +183,12 @@ def test_speedup_agreement_between_two_runs_is_reported(tmp_path):
     assert max(c for c in changes if c <= 0.1) < 0.05
     document = compare.comparison_json(a, b, verdicts.compare_runs(a, b))
     assert document["speedup_over_reference_change"]["points"] == len(changes)
+    agreement = verdicts.speedup_agreement(a, b)
+    assert agreement["by_impl"]["numba-fused"] == pytest.approx(0.2, abs=0.03)  # the one that moved
+    assert max(v for impl, v in agreement["by_impl"].items() if impl != "numba-fused") < 0.05
+    left_out = verdicts.speedup_agreement(a, b, exclude=("numba-fused",))  # as vecbench noise leaves its copy out
+    assert "numba-fused" not in left_out["by_impl"] and left_out["points"] == len(changes) - fused_points
+    assert left_out["p90"] < 0.05
 
 
 def test_an_implementations_points_pooled_show_a_change_within_each_points_noise(tmp_path):

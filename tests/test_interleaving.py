@@ -8,7 +8,9 @@ parallelism test asserts on CPU seconds over wall seconds of a step built to use
 from __future__ import annotations
 
 import json
+import os
 import random
+import threading
 import time
 
 import numpy as np
@@ -20,21 +22,49 @@ from bench.analysis.paired import canary_summary, paired_ratio, smoothed
 from bench.measure import cpu
 from bench.measure import interleave as interleave_module
 from bench.measure.canary import CanaryLog
-from bench.measure.interleave import MAX_ROUNDS, MIN_ROUNDS, Contender, interleave, plan
+from bench.measure.threads import pinned_cpus
+from bench.measure.interleave import MAX_ROUNDS, MIN_ROUNDS, Contender, interleave, plan, spread
 from bench.results.intervals import median_interval
 from bench.results.reading import PointRecord, load_results
+from bench.results.records import pair_by_round
 
 
 # ---------------------------------------------------------------- planning and interleaving
 
 
-def test_plan_gives_every_contender_the_same_rounds_and_about_the_timing_target():
-    rounds, iterations = plan({"slow": 2.5e-3, "fast": 1e-6}, timing_s=0.03)
-    assert rounds == 12  # int(0.03 / 2.5e-3): the slowest contender sets the rounds
-    assert iterations["slow"] == 1  # ceil((0.03 / 12) / 2.5e-3)
-    assert iterations["fast"] == 2500  # ceil((0.03 / 12) / 1e-6)
-    assert plan({"a": 1.0}, 0.03)[0] == MIN_ROUNDS  # too slow for the target: the minimum still
-    assert plan({"a": 1e-7}, 0.03)[0] == MAX_ROUNDS
+def test_plan_gives_each_contender_about_the_timing_target_in_as_many_rounds_as_fit():
+    planned = plan({"slow": 2.5e-3, "fast": 1e-6}, timing_s=0.03)
+    assert planned.rounds == MAX_ROUNDS  # the fast contender fits in MAX_ROUNDS: the size has them all
+    assert planned.joins["fast"] == tuple(range(MAX_ROUNDS))
+    assert len(planned.joins["slow"]) == 12  # int(0.03 / 2.5e-3) of them, not all: the slow one
+    assert planned.iterations["slow"] == 1  # ceil((0.03 / 12) / 2.5e-3)
+    assert planned.iterations["fast"] == 968  # ceil((0.03 / 31) / 1e-6)
+    assert plan({"a": 1.0}, 0.03).rounds == MIN_ROUNDS  # too slow for the target: the minimum still
+    assert plan({"a": 1e-7}, 0.03).rounds == MAX_ROUNDS
+
+
+def test_fewer_rounds_are_spread_over_the_size_and_nested():
+    for n in range(1, MAX_ROUNDS + 1):
+        chosen = spread(n, MAX_ROUNDS)
+        assert len(chosen) == n and list(chosen) == sorted(set(chosen)) and chosen[-1] < MAX_ROUNDS
+        assert set(spread(max(n - 1, 1), MAX_ROUNDS)) <= set(chosen)  # a smaller set is a subset
+    nine = spread(MIN_ROUNDS, MAX_ROUNDS)
+    assert max(b - a for a, b in zip(nine, nine[1:])) <= 2 * MAX_ROUNDS / MIN_ROUNDS  # no long gap
+    assert spread(40, MAX_ROUNDS) == tuple(range(MAX_ROUNDS))
+
+
+def test_a_slow_contender_joins_only_its_rounds_and_pairs_on_them():
+    calls: list[str] = []
+    slow = Contender("slow", lambda: calls.append("slow"), (), call_s=10e-3)
+    fast = Contender("fast", lambda: calls.append("fast"), (), call_s=1e-5)
+    found = interleave([slow, fast], timing_s=0.03, canary=CanaryLog(), rng=random.Random(1))
+    assert found["fast"].index == list(range(MAX_ROUNDS))
+    assert found["slow"].index == list(spread(MIN_ROUNDS, MAX_ROUNDS)) and calls.count("slow") == MIN_ROUNDS
+    by_round = dict(zip(found["fast"].index, found["fast"].canary))
+    assert all(by_round[r] == c for r, c in zip(found["slow"].index, found["slow"].canary))
+    pairs = pair_by_round(zip(found["slow"].index, found["slow"].times, found["slow"].canary),
+                          zip(found["fast"].index, found["fast"].times, found["fast"].canary))
+    assert len(pairs) == MIN_ROUNDS
 
 
 def test_every_round_times_each_contender_once_in_a_shuffled_order():
@@ -45,7 +75,7 @@ def test_every_round_times_each_contender_once_in_a_shuffled_order():
 
     log = CanaryLog()
     found = interleave([contender(n) for n in "abcd"], timing_s=0.02, canary=log, rng=random.Random(3))
-    rounds = plan({n: 1e-3 for n in "abcd"}, 0.02)[0]
+    rounds = plan({n: 1e-3 for n in "abcd"}, 0.02).rounds
     # each block: one untimed warm call (call_s < 2 ms), then `iterations` timed calls
     per_block = 1 + found["a"].iterations
     blocks = [calls[i:i + per_block] for i in range(0, len(calls), per_block)]
@@ -108,6 +138,21 @@ def test_canary_summary_reports_the_smoothed_range():
     assert smoothed([1, 9, 1, 1, 1]) == [1, 1, 1, 1, 1]
 
 
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity is Linux-only")
+def test_a_one_thread_run_confines_itself_and_the_threads_it_starts_to_one_cpu():
+    allowed = os.sched_getaffinity(0)
+    seen = []
+    with pinned_cpus(1):
+        worker = threading.Thread(target=lambda: seen.append(os.sched_getaffinity(0)))
+        worker.start()
+        worker.join()
+        inside = os.sched_getaffinity(0)
+    assert len(inside) == 1 and inside <= allowed and seen == [inside]  # a pool started inside inherits it
+    assert os.sched_getaffinity(0) == allowed  # restored
+    with pinned_cpus(len(allowed)):  # a budget of every CPU: left alone
+        assert os.sched_getaffinity(0) == allowed
+
+
 def test_over_budget_flags_more_than_15_percent():
     assert cpu.over_budget(1.16, 1) and not cpu.over_budget(1.14, 1) and cpu.over_budget(2.4, 2)
     assert not cpu.over_budget(None, 1)
@@ -123,16 +168,17 @@ def test_a_run_keeps_rounds_in_order_with_the_canary_of_each(tmp_path):
     entries = document["benchmarks"]
     assert entries and all(e["extra_info"]["rounds_interleaved"] for e in entries)
     for entry in entries:
-        data, canary = entry["stats"]["data"], entry["extra_info"]["canary_s"]
-        assert len(data) == len(canary) == entry["stats"]["rounds"] >= MIN_ROUNDS
-        assert entry["extra_info"]["parallelism"] > 0
-    by_size: dict[tuple, set] = {}
-    for entry in entries:  # the implementations of one size share their rounds' canary readings
-        by_size.setdefault((entry["extra_info"]["m"], entry["extra_info"]["n_x"]), set()).add(
-            tuple(entry["extra_info"]["canary_s"]))
-    assert all(len(readings) == 1 for readings in by_size.values())
+        data, canary, index = (entry["stats"]["data"], entry["extra_info"]["canary_s"],
+                               entry["extra_info"]["round_index"])
+        assert len(data) == len(canary) == len(index) == entry["stats"]["rounds"] >= MIN_ROUNDS
+        assert index == sorted(set(index)) and entry["extra_info"]["parallelism"] > 0
+    by_size: dict[tuple, dict] = {}
+    for entry in entries:  # the implementations of one size share each round's canary reading
+        rounds = by_size.setdefault((entry["extra_info"]["m"], entry["extra_info"]["n_x"]), {})
+        for r, reading in zip(entry["extra_info"]["round_index"], entry["extra_info"]["canary_s"]):
+            assert rounds.setdefault(r, reading) == reading
     series = document["vecbench"]["canary"]["series"]
-    assert len(series) == sum(len(next(iter(r))) for r in by_size.values())
+    assert len(series) == sum(len(rounds) for rounds in by_size.values())  # one reading per round
     results = load_results(tmp_path / "run.json")
     speedup = results.grid(("float64", "C")).speedup("numba-fused", "python-loops", 100, 2)
     assert speedup.low <= speedup.value <= speedup.high  # paired: with an interval

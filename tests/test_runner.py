@@ -184,6 +184,19 @@ def test_checkpoint_recovers_a_point_the_results_file_missed(tmp_path):
     assert ResultsFile.load(tmp_path / "r.json").entries == [entry]
 
 
+def test_the_whole_file_is_rewritten_at_most_every_few_seconds_and_the_checkpoint_has_every_point(tmp_path):
+    """A run killed between rewrites (no final write) loses nothing: its checkpoint has each point."""
+    settings = make_settings(impls=["numpy-vectorized"], ms=[10], n_xs=[1, 2, 3])
+    results = ResultsFile(tmp_path / "r.json", {"benchmarks": [], "vecbench": {"settings": settings.as_dict()}})
+    entries = [{"extra_info": {"impl": "numpy-vectorized", "m": 10, "n_x": n_x, "dtype": "float64", "order": "C"},
+                "stats": {"median": 1.0}} for n_x in (1, 2, 3)]
+    for entry in entries:
+        results.add(entry)
+    on_disk = json.loads((tmp_path / "r.json").read_text())
+    assert len(on_disk["benchmarks"]) == 1  # the first point at once, the next two within WRITE_EVERY_S
+    assert ResultsFile.load(tmp_path / "r.json").entries == entries
+
+
 @pytest.mark.parametrize("kernel, prepare, message", [
     (broken_kernel, None, "differs from the reference"),
     (raising_kernel, None, "RuntimeError: kernel exploded"),

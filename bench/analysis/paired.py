@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bench.results.intervals import Interval, median_interval
 from bench.results.reading import PointRecord
+from bench.results.records import shared_rounds
 
 #: The canary's readings are smoothed over this many in a row before its range is taken
 #: (why: one reading can be hit by an interrupt; the machine's *state* lasts longer).
@@ -28,17 +29,15 @@ __all__ = ["CanarySummary", "Interval", "canary_summary", "median_interval", "no
 
 
 def paired(a: PointRecord | None, b: PointRecord | None) -> bool:
-    """True when ``a`` and ``b`` were timed in the same interleaved rounds (the same canary readings)."""
-    return (a is not None and b is not None and a.interleaved and b.interleaved
-            and len(a.rounds) == len(b.rounds) and a.canary_s == b.canary_s)
+    """True when ``a`` and ``b`` were timed side by side in shared interleaved rounds."""
+    return a is not None and b is not None and bool(shared_rounds(a, b))
 
 
 def paired_ratio(numerator: PointRecord, denominator: PointRecord) -> Interval | None:
-    """Median over rounds of numerator's time / denominator's time, with its interval; None when
-    the two were not timed in the same rounds."""
-    if not paired(numerator, denominator):
-        return None
-    return median_interval([n / d for n, d in zip(numerator.rounds, denominator.rounds)])
+    """Median over their shared rounds of numerator's time / denominator's time, with its
+    interval; None when the two were not timed in the same rounds."""
+    pairs = shared_rounds(numerator, denominator)
+    return median_interval([n / d for n, d in pairs]) if pairs else None
 
 
 def normalised_rounds(point: PointRecord) -> list[float]:

@@ -2,11 +2,16 @@
 
 A shared machine changes speed for seconds at a time. Timing every round of one implementation,
 then the next, lets such a change land on some implementations and not others; their ratio then
-measures the weather. Here round ``r`` times each implementation once (a block of calls) and the
-speed canary once, in an order shuffled anew every round (randomized multiple interleaved
-trials, Abedi & Brecht, ICPE 2017; Google Benchmark's random interleaving), so every
+measures the weather. Here round ``r`` times each implementation taking part in it once (a block
+of calls) and the speed canary once, in an order shuffled anew every round (randomized multiple
+interleaved trials, Abedi & Brecht, ICPE 2017; Google Benchmark's random interleaving), so every
 implementation samples the same machine states and the ratio of two implementations' times *in
 the same round* is a paired measurement.
+
+Fast implementations take part in every round; one too slow for that within its timing target
+takes part in fewer (at least MIN_ROUNDS), spread over the size's rounds. why: the slowest
+implementation no longer caps the rounds of the others, and more, shorter rounds pair better on
+a machine whose speed changes every few tens of milliseconds (a round lasts a few ms, not tens).
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ from bench.measure.canary import CanaryLog
 from bench.measure.cpu import CpuClock
 from bench.measure.timing import MIN_ROUND_S, gc_disabled
 
-#: Rounds per point, at most (why: enough for a median and its 95 % interval from order
-#: statistics; more rounds of the same total time would each be shorter than a timer tick allows).
-MAX_ROUNDS = 15
+#: Rounds per size, at most. why: a speedup's 95 % interval narrows as 1/√rounds, and shorter
+#: rounds (blocks of about 1 ms at the quick preset's 30 ms per point) pair better on a machine
+#: whose speed flips every 10–30 ms; the canary read in each round stays about 2 % of the timing.
+MAX_ROUNDS = 31
 #: ... and at least (the slowest implementation of a size may then exceed its timing target).
 #: why 9: the fewest rounds whose median has a 95 % interval that leaves out the fastest and the
 #: slowest round ([x(2), x(8)]); with fewer, one disturbed round sets the interval.
@@ -33,6 +39,8 @@ MIN_ROUNDS = 9
 #: its steps back to back with the data warm; a slower block's first call is a small part of it.
 WARM_CALL_BELOW_S = 2e-3
 CANARY = "canary"
+#: 1/φ: frac(j/φ) spreads any prefix j < n evenly over [0, 1) (:func:`spread`)
+GOLDEN = (math.sqrt(5) - 1) / 2
 
 
 @dataclass
@@ -48,11 +56,13 @@ class Contender:
 @dataclass
 class Rounds:
     """What one implementation's rounds measured: seconds per call per round (in round order),
-    the canary's reading in the same round, calls per round, and its CPU and wall seconds."""
+    the canary's reading in the same round, which of the size's rounds it was, calls per round,
+    and its CPU and wall seconds."""
 
     iterations: int
     times: list[float] = field(default_factory=list)
     canary: list[float] = field(default_factory=list)
+    index: list[int] = field(default_factory=list)  # the size's round each time was measured in
     cpu_s: float = 0.0
     wall_s: float = 0.0
 
@@ -62,32 +72,60 @@ class Rounds:
         return self.cpu_s / self.wall_s if self.wall_s > 0 else None
 
 
-def plan(call_s: dict[str, float], timing_s: float) -> tuple[int, dict[str, int]]:
-    """Rounds shared by every contender and calls per round of each.
+@dataclass(frozen=True)
+class RoundPlan:
+    """The size's rounds, each contender's calls per round, and the rounds each takes part in."""
 
-    The slowest contender sets the rounds (``timing_s`` of it, clamped to MIN..MAX_ROUNDS); each
-    contender's block of calls then lasts about ``timing_s / rounds`` (at least MIN_ROUND_S and
-    one call), so each implementation gets about ``timing_s`` of timing, as before interleaving.
+    rounds: int
+    iterations: dict[str, int]
+    joins: dict[str, tuple[int, ...]]
+
+
+def plan(call_s: dict[str, float], timing_s: float) -> RoundPlan:
+    """Each contender gets about ``timing_s`` of timing in MIN_ROUNDS..MAX_ROUNDS rounds.
+
+    A contender takes part in ``timing_s / call`` rounds, clamped to MIN..MAX_ROUNDS (a slower
+    one than ``timing_s / MIN_ROUNDS`` per call may then exceed its target); the size has as many
+    rounds as the most taken. Each block of calls lasts about ``timing_s / its rounds`` (at least
+    MIN_ROUND_S and one call). Fewer rounds than the size's are spread over it (:func:`spread`).
     """
-    slowest = max(call_s.values())
-    rounds = min(max(int(timing_s / slowest), MIN_ROUNDS), MAX_ROUNDS)
-    block_s = max(timing_s / rounds, MIN_ROUND_S)
-    return rounds, {name: max(1, math.ceil(block_s / max(c, 1e-9))) for name, c in call_s.items()}
+    takes = {name: min(max(int(timing_s / max(c, 1e-12)), MIN_ROUNDS), MAX_ROUNDS) for name, c in call_s.items()}
+    rounds = max(takes.values())
+    iterations = {name: max(1, math.ceil(max(timing_s / takes[name], MIN_ROUND_S) / max(c, 1e-9)))
+                  for name, c in call_s.items()}
+    return RoundPlan(rounds, iterations, {name: spread(n, rounds) for name, n in takes.items()})
+
+
+def spread(n: int, rounds: int) -> tuple[int, ...]:
+    """``n`` of ``range(rounds)``, evenly spread, in order; the rounds for a smaller ``n`` are a
+    subset of those for a larger one (why: any two contenders then share the fewer one's rounds
+    for their paired ratio). The golden-ratio sequence: frac(j·φ) lands evenly for every prefix."""
+    if n >= rounds:
+        return tuple(range(rounds))
+    chosen: list[int] = []
+    j = 0
+    while len(chosen) < n:
+        index = int(((j * GOLDEN) % 1.0) * rounds)
+        if index not in chosen:
+            chosen.append(index)
+        j += 1
+    return tuple(sorted(chosen))
+
 
 
 def interleave(contenders: list[Contender], timing_s: float, canary: CanaryLog,
                rng: random.Random) -> dict[str, Rounds]:
-    """Time every contender in ``rounds`` shuffled rounds with the canary (see the module)."""
-    rounds, iterations = plan({c.name: c.call_s for c in contenders}, timing_s)
-    results = {c.name: Rounds(iterations[c.name]) for c in contenders}
+    """Time every contender in its shuffled rounds with the canary (see the module)."""
+    planned = plan({c.name: c.call_s for c in contenders}, timing_s)
+    results = {c.name: Rounds(planned.iterations[c.name]) for c in contenders}
+    joining = {r: [c.name for c in contenders if r in planned.joins[c.name]] for r in range(planned.rounds)}
     by_name = {c.name: c for c in contenders}
     clock = CpuClock()
     with gc_disabled():
-        for _ in range(rounds):
-            order = [*by_name, CANARY]
+        for r in range(planned.rounds):
+            order = [*joining[r], CANARY]
             rng.shuffle(order)
             reading = None
-            measured: list[str] = []
             for name in order:
                 if name == CANARY:
                     reading = canary.read()
@@ -96,9 +134,9 @@ def interleave(contenders: list[Contender], timing_s: float, canary: CanaryLog,
                 if contender.call_s < WARM_CALL_BELOW_S:
                     contender.step(*contender.args)
                 _time_block(contender, record, clock)
-                measured.append(name)
-            for name in measured:
+            for name in joining[r]:
                 results[name].canary.append(reading)
+                results[name].index.append(r)
     return results
 
 

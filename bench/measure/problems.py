@@ -17,6 +17,12 @@ from bench.results.schema import REFERENCE, Point
 from bench.measure.timing import Step
 
 
+#: A problem whose arrays reach this many bytes is followed by a full garbage collection when it is
+#: freed. why: a peer's prepared copy can sit in a reference cycle, and at large sizes the next
+#: size's arrays need that memory; below this a collection (0.1–0.3 s with torch and JAX loaded)
+#: costs more than the run's small sizes themselves, and reference counting frees their arrays.
+COLLECT_ABOVE_BYTES = 64 * 2**20
+
 # why: the ETA needs a build's cost before the first large build; make_problem + validation
 # took 2.5–3e-8 s per element on an Ice Lake VM (the run's own figure replaces it).
 PRIOR_SECONDS_PER_ELEMENT = 3e-8
@@ -87,5 +93,8 @@ class ProblemCache:
         return self._build_seconds / self._build_elements
 
     def clear(self) -> None:
+        """Free the current problem (collecting cycles too when it was large, see COLLECT_ABOVE_BYTES)."""
+        held = 0 if self._problem is None else sum(getattr(a, "nbytes", 0) for a in self._problem.args)
         self._key = self._problem = None
-        gc.collect()  # why: free the previous size's arrays before the next one is allocated
+        if held >= COLLECT_ABOVE_BYTES:
+            gc.collect()  # why: free the previous size's arrays before the next one is allocated

@@ -149,8 +149,9 @@ def _point(path: Path, entry: Any, index: int) -> PointRecord:
         )
         canary = _series(info.obj.get("canary_s"))
         rounds = _series(stats.obj.get("data")) if info.obj.get("rounds_interleaved") is True else ()
-        if rounds and len(canary) == len(rounds):
-            point.update(rounds=rounds, canary_s=canary, parallelism=info.number("parallelism"),
+        index = _round_index(info.obj.get("round_index"), len(rounds))
+        if rounds and len(canary) == len(rounds) and index is not None:
+            point.update(rounds=rounds, canary_s=canary, round_index=index, parallelism=info.number("parallelism"),
                          over_threads=info.obj.get("over_threads") is True)
         if info.obj.get("compile_cache") in ("hit", "miss"):
             point.update(compile_cache=info.obj["compile_cache"])
@@ -162,6 +163,17 @@ def _point(path: Path, entry: Any, index: int) -> PointRecord:
     else:
         point.update(error=info.text("error", required=False) or "no message recorded")
     return PointRecord(**point)
+
+
+def _round_index(data: Any, count: int) -> tuple[int, ...] | None:
+    """The rounds' indices: ``data`` if it is ``count`` increasing non-negative integers,
+    ``0..count-1`` when absent (older interleaved files), None if it is anything else."""
+    if data is None:
+        return tuple(range(count))
+    ok = (isinstance(data, list) and len(data) == count
+          and all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in data)
+          and all(a < b for a, b in zip(data, data[1:])))
+    return tuple(data) if ok else None
 
 
 def _series(data: Any) -> tuple[float, ...]:

@@ -40,6 +40,7 @@ class PointRecord:
     threads: int | None = None
     rounds: tuple[float, ...] = ()  # interleaved runs: the rounds' times in round order
     canary_s: tuple[float, ...] = ()  # ... and the speed canary's reading in each of those rounds
+    round_index: tuple[int, ...] = ()  # ... and which of the size's rounds each was (() = 0, 1, 2, …)
     parallelism: float | None = None  # CPU seconds / wall seconds while timed (interleaved runs)
     over_threads: bool = False  # parallelism above the run's thread budget (see bench.measure.cpu)
     compile_cache: str | None = None  # "hit" / "miss": first call's graph from a library's disk cache
@@ -48,6 +49,12 @@ class PointRecord:
     def interleaved(self) -> bool:
         """True when ``rounds`` were timed side by side with the other implementations of the size."""
         return bool(self.rounds)
+
+    @property
+    def indexed_rounds(self) -> list[tuple[int, float, float]]:
+        """(round of the size, seconds per call, canary reading) of each interleaved round."""
+        index = self.round_index or range(len(self.rounds))
+        return list(zip(index, self.rounds, self.canary_s))
 
     @property
     def measured(self) -> bool:
@@ -65,6 +72,29 @@ class PointRecord:
     @property
     def layout(self) -> tuple[str, str]:
         return (self.dtype, self.order)
+
+
+#: Two points share fewer rounds than this: no paired ratio (the ratio of medians is used).
+MIN_SHARED_ROUNDS = 3
+
+
+def pair_by_round(a, b) -> list[tuple[float, float]]:
+    """(a's time, b's time) of every round both took part in: ``a`` and ``b`` are iterables of
+    (round index, seconds, canary reading). Both must hold the same canary reading at every index
+    they share (why: the readings are those of one size's rounds; points of other sizes or runs
+    never pair). [] when they do not, or share fewer than MIN_SHARED_ROUNDS rounds."""
+    b_at = {index: (seconds, reading) for index, seconds, reading in b}
+    shared = [(seconds, reading, b_at[index]) for index, seconds, reading in a if index in b_at]
+    if len(shared) < MIN_SHARED_ROUNDS or any(reading != theirs[1] for _, reading, theirs in shared):
+        return []
+    return [(seconds, theirs[0]) for seconds, _, theirs in shared]
+
+
+def shared_rounds(a: PointRecord, b: PointRecord) -> list[tuple[float, float]]:
+    """:func:`pair_by_round` of two points' interleaved rounds ([] unless both were interleaved)."""
+    if not (a.interleaved and b.interleaved):
+        return []
+    return pair_by_round(a.indexed_rounds, b.indexed_rounds)
 
 
 @dataclass(frozen=True)
@@ -125,9 +155,9 @@ class ResultGrid:
         otherwise the ratio of the medians, without an interval.
         """
         mine, base = self.point(impl, m, n_x), self.point(baseline, m, n_x)
-        if (mine is not None and base is not None and mine.interleaved and base.interleaved
-                and mine.canary_s == base.canary_s):
-            interval = median_interval([b / t for b, t in zip(base.rounds, mine.rounds)])
+        pairs = shared_rounds(base, mine) if mine is not None and base is not None else []
+        if pairs:
+            interval = median_interval([b / t for b, t in pairs])
             return Estimate(interval.value, False, interval.low, interval.high)
         mine, base = self.time(impl, m, n_x), self.time(baseline, m, n_x)
         if mine is None or base is None:

@@ -8,9 +8,11 @@ A results file is pytest-benchmark's JSON (``machine_info``, ``commit_info``, ``
 ``achieved_GBps``; ``predicted_s`` and ``prediction_basis`` of a skipped point, ``error`` of a
 failed one). ``stats`` holds pytest-benchmark's statistics of a measured point, in seconds.
 
-Interleaved runs (``rounds_interleaved: true``) keep ``stats.data`` in round order: round ``r``
-of every implementation of one size was timed side by side, with the speed canary's reading
-``canary_s[r]``; ``parallelism`` is the CPU seconds of the process and its children over the wall
+Interleaved runs (``rounds_interleaved: true``) keep ``stats.data`` in round order: the time
+``stats.data[i]`` was measured in the size's round ``round_index[i]``, side by side with the other
+implementations of the size in that round, with the speed canary's reading ``canary_s[i]``
+(files without ``round_index`` timed every implementation in every round: ``i`` is the round);
+``parallelism`` is the CPU seconds of the process and its children over the wall
 seconds of the timed rounds, and ``over_threads`` flags one above the thread budget;
 ``compile_cache`` is ``"hit"`` where a JIT peer's first call loaded its compiled graph from its
 library's disk cache (``"miss"``: it compiled). The
@@ -46,7 +48,8 @@ MAX_SAMPLES = 200
 #: ``[seconds since the run started, seconds of one reading]`` pairs in time order.
 CANARY_FIELDS = ("workload", "series")
 #: ``extra_info`` fields of an interleaved point (see the module docstring).
-INTERLEAVED_FIELDS = ("rounds_interleaved", "canary_s", "parallelism", "over_threads", "compile_cache")
+INTERLEAVED_FIELDS = ("rounds_interleaved", "canary_s", "round_index", "parallelism", "over_threads",
+                      "compile_cache")
 
 #: What identifies a point, in ``extra_info`` and in :attr:`Point.key` order.
 POINT_FIELDS = ("impl", "m", "n_x", "dtype", "order")

@@ -218,6 +218,8 @@ def finish_run(results: ResultsFile, plugin: VecbenchPlugin, exit_code: int, no_
     if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         print(f"error: pytest could not run the benchmarks (exit status {exit_code}, see above)")
         return 1
+    if results.entries and exit_code != pytest.ExitCode.OK:
+        results.write()  # why: the file may lag the checkpoint by up to WRITE_EVERY_S of points
     if exit_code == pytest.ExitCode.INTERRUPTED:
         if not results.path.exists():
             print("interrupted before the first point finished: nothing was written")

@@ -6,7 +6,9 @@ made ``--factor`` times slower (a busy wait of ``factor − 1`` times the step's
 slowdown holds whatever the machine's speed). ``vecbench compare``'s verdicts on the pair then
 give both figures at once: the *false-change rate* (points of the unchanged implementations
 called faster or slower) and the *detection rate* (points of the copy called slower). Points
-faster than 50 µs are left out of both rates, as their noise is the timer's.
+faster than 50 µs are left out of both rates, as their noise is the timer's. It also gives how far
+the two runs' speedups over numpy-vectorized agree (the copy left out): what a user comparing
+two runs' speedups on this machine can expect.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import impls
-from bench.analysis.compare.verdicts import NOISE_FLOOR_S, SAME, SLOWER, compare_runs
+from bench.analysis.compare.verdicts import NOISE_FLOOR_S, SAME, SLOWER, compare_runs, speedup_agreement
 from bench.analysis.paired import canary_summary
 from bench.cli import OneLineParser, size_type
 from bench.results.reading import load_results
@@ -90,6 +92,8 @@ def rates(a, b, copy_name: str) -> dict:
             "points_slowed": len(mine), "detected": len(detected),
             "detection_rate": len(detected) / len(mine) if mine else None,
             "noise_sigma": comparison.noise,
+            # the A/A half of the speedups: every run's speedups over numpy-vectorized, the copy left out
+            "speedup_agreement": speedup_agreement(a, b, exclude=(copy_name,)),
             "false_change_points": [list(c.key) + [c.ratio, c.verdict] for c in false],
             "missed_points": [list(c.key) + [c.ratio, c.verdict] for c in mine if c.verdict != SLOWER]}
 
@@ -167,6 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  noise between the runs: σ = {found['noise_sigma']:.1%}; canary range: "
           + ", ".join(f"run {run.upper()} {c.range:.2f}×" if c else f"run {run.upper()} none"
                       for run, c in canaries.items()))
+    agreement = found["speedup_agreement"]
+    if agreement:
+        moved = sorted(agreement["by_impl"].items(), key=lambda item: -item[1])[:3]
+        print(f"  speedups over {REFERENCE} (A/A, the copy left out): they differ by a median "
+              f"{agreement['median']:.1%}, 90th percentile {agreement['p90']:.1%}, over {agreement['points']} "
+              f"points; most moved: " + ", ".join(f"{impl} {change:.1%}" for impl, change in moved))
     print(f"  verdict: {summary['verdict']}")
     print(f"  files: {summary_path}, the two runs in {out_dir}/")
     return 0

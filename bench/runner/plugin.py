@@ -208,7 +208,7 @@ class VecbenchPlugin:
         )
         if rounds is not None:
             benchmark.extra_info.update(compile_cache=outcome.compile_cache, rounds_interleaved=True,
-                                        canary_s=rounds.canary,
+                                        canary_s=rounds.canary, round_index=rounds.index,
                                         parallelism=parallelism,
                                         over_threads=over_budget(parallelism, self.settings.threads))
             record_rounds(benchmark, rounds)

@@ -21,6 +21,7 @@ from bench.measure.interleave import Contender, Rounds, interleave
 from bench.measure.problems import describe_error, prepared_call
 from bench.measure.threads import limit_new_pools
 from bench.measure.timing import estimate_call_s, mismatch, timed_call
+from bench.results.records import pair_by_round
 from bench.results.schema import BASELINE, FAILED, MEASURED, SKIPPED_BUDGET, Point
 from bench.runner.budget import Prediction
 
@@ -119,8 +120,11 @@ def _time_together(plugin, ready: list[tuple[Point, Contender, float]], checked:
     baseline = measured.get(BASELINE)
     if baseline is not None:
         for point, contender, _ in ready:
-            ratios = [b / t for b, t in zip(baseline.times, measured[contender.name].times)]
-            plugin.paired[point.key] = statistics.median(ratios)
+            mine = measured[contender.name]
+            pairs = pair_by_round(zip(baseline.index, baseline.times, baseline.canary),
+                                  zip(mine.index, mine.times, mine.canary))
+            if pairs:
+                plugin.paired[point.key] = statistics.median(b / t for b, t in pairs)
     return outcomes
 
 

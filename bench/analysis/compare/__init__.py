@@ -19,7 +19,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from bench.analysis.compare import charts
+from bench.analysis.compare import charts, verdicts
 from bench.analysis.compare.verdicts import SLOWER, VERDICTS, Change, Comparison, compare_runs
 from bench.analysis.report.machine import bandwidth_text, blas_text, caches_text
 from bench.analysis.report.markdown import table
@@ -139,9 +139,7 @@ def comparison_json(a: Results, b: Results, comparison: Comparison) -> dict:
               for c in comparison.changes]
     pooled = {impl: {"ratio": ratio, "interval": [low, high], "points": n}
               for impl, (ratio, low, high, n) in (comparison.implementations or {}).items()}
-    changes = comparison.speedup_changes
-    agreement = ({"points": len(changes), "median": statistics.median(changes), "p90": quantile(changes, 0.9)}
-                 if changes else None)
+    agreement = verdicts.speedup_agreement(a, b)
     return {"a": str(a.path), "b": str(b.path), "noise_sigma": comparison.noise,
             "canary_ratio": comparison.canary_ratio, "speedup_over_reference_change": agreement,
             "counts": {v: sum(p["verdict"] == v for p in points) for v in VERDICTS},

@@ -33,6 +33,7 @@ import statistics
 from dataclasses import dataclass
 
 from bench.analysis.paired import median_interval, normalised_rounds
+from bench.results.intervals import quantile
 from bench.results.reading import PointRecord, Results
 from bench.results.schema import REFERENCE
 
@@ -77,19 +78,36 @@ class Comparison:
     implementations: dict[str, tuple] = None  # impl → (B / A, low, high, points): pooled over its points
 
 
-def speedup_changes(a: Results, b: Results) -> list[float]:
+def speedup_changes_by_impl(a: Results, b: Results, exclude=()) -> dict[str, list[float]]:
     """|B's speedup over numpy-vectorized / A's − 1| at every point measured in both (each run's
-    speedup from its own rounds, paired where they were timed side by side)."""
-    found = []
+    speedup from its own rounds, paired where they were timed side by side), by implementation;
+    the implementations in ``exclude`` left out."""
+    found: dict[str, list[float]] = {}
     for layout in set(a.layouts) & set(b.layouts):
         grid_a, grid_b = a.grid(layout), b.grid(layout)
         for impl, m, n_x in grid_a.points:
-            if impl == REFERENCE:
+            if impl == REFERENCE or impl in exclude:
                 continue
             sa, sb = grid_a.speedup(impl, REFERENCE, m, n_x), grid_b.speedup(impl, REFERENCE, m, n_x)
             if sa and sb and not (sa.predicted or sb.predicted):
-                found.append(abs(sb.value / sa.value - 1))
-    return sorted(found)
+                found.setdefault(impl, []).append(abs(sb.value / sa.value - 1))
+    return found
+
+
+def speedup_changes(a: Results, b: Results, exclude=()) -> list[float]:
+    """Every point's change of speedup (:func:`speedup_changes_by_impl`), sorted."""
+    return sorted(c for changes in speedup_changes_by_impl(a, b, exclude).values() for c in changes)
+
+
+def speedup_agreement(a: Results, b: Results, exclude=()) -> dict | None:
+    """How far two runs' speedups over numpy-vectorized agree: the points, the median and 90th
+    percentile of their changes, and each implementation's median change; None without points."""
+    by_impl = speedup_changes_by_impl(a, b, exclude)
+    changes = sorted(c for values in by_impl.values() for c in values)
+    if not changes:
+        return None
+    return {"points": len(changes), "median": statistics.median(changes), "p90": quantile(changes, 0.9),
+            "by_impl": {impl: statistics.median(values) for impl, values in sorted(by_impl.items())}}
 
 
 def point_key(point: PointRecord) -> tuple:

@@ -103,6 +103,18 @@ def scale_section(path: Path) -> str:
     return "\n\n".join([head, figures_table(scale, figures), crossover_table(figures)])
 
 
+def agreement_sentence(agreement: dict | None, most: int | None = None) -> str:
+    """How far a noise summary's two runs' speedups over numpy-vectorized agreed, with the
+    implementations that moved most (all, or the ``most`` first); "" in older summaries."""
+    if not agreement:
+        return ""
+    moved = sorted(agreement["by_impl"].items(), key=lambda item: -item[1])[:most]
+    return (f"The two runs' speedups over numpy-vectorized (the copy left out) differed by a median "
+            f"{agreement['median']:.1%} (90th percentile {agreement['p90']:.1%}, {agreement['points']} points; "
+            "median by implementation, most moved first: " + ", ".join(f"{impl} {change:.1%}" for impl, change in moved)
+            + "). ")
+
+
 def noise_section(path: Path) -> str:
     """A ``vecbench noise`` summary: compare's false-change and detection rates on its A/A and A/B
     pair, the noise between the runs and the canary's range in each."""
@@ -119,6 +131,7 @@ def noise_section(path: Path) -> str:
              f"{document.get('noise_sigma', 0):.1%}",
              " / ".join("—" if ranges.get(run) is None else f"{ranges[run]:.2f}×" for run in ("a", "b"))]]
     head = (f"Started {document.get('started', '?')}, {document.get('threads')} thread(s); points of at "
-            "least 50 µs. Verdict: " + str(document.get("verdict", "none recorded")))
+            "least 50 µs. Verdict: " + str(document.get("verdict", "none recorded")) + ". "
+            + agreement_sentence(document.get("speedup_agreement")))
     return "\n\n".join([head, table(["grid", "slowed in B", "false changes (A/A)", "detected (A/B)",
                                        "noise σ", "canary range A / B"], rows, "llrrrr")])
