@@ -66,8 +66,9 @@ def test_the_check_fails_when_a_committed_number_is_edited(copy, capsys):
     assert _check(copy) == 1
     record_md.write_text(text)
     readme = copy / "README.md"
-    assert "**405×**" in readme.read_text()
-    readme.write_text(readme.read_text().replace("**405×**", "**450×**", 1))  # the reference headline
+    headline = re.search(r"\*\*(\d+)×\*\*", readme.read_text().split("<!-- reference:start -->")[1]).group(0)
+    edited = headline.replace("**", "**1", 1)  # the reference headline, ten-odd times larger
+    readme.write_text(readme.read_text().replace(headline, edited, 1))
     assert _check(copy) == 1
     assert "README.md differs" in capsys.readouterr().out
 

@@ -37,7 +37,7 @@ LATEST_NAME = "latest.json"
 DEFAULT_RESULTS = RESULTS_DIR / LATEST_NAME
 #: The reference run committed with the code (README, "A reference run"): what
 #: ``vecbench compare --against-reference`` compares a learner's run with.
-REFERENCE_RUN = RESULTS_DIR / "2026-12-02-znver4-2cpu" / "run-20261202-073830.json"
+REFERENCE_RUN = RESULTS_DIR / "2026-12-02-znver3-2cpu" / "run-20261202-105119.json"
 
 #: The ``vecbench`` section's list of the points not measured (skipped or failed); older files
 #: kept them in ``benchmarks`` with ``"stats": null``, and both are read.

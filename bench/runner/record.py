@@ -76,26 +76,26 @@ def reference_block() -> str:
 
 
 def noise_block(results_dir: Path = RESULTS_DIR) -> str:
-    """The newest ``vecbench noise`` summary (machine folders newest first): its machine, rates
-    and verdict, linked from the repository's root."""
-    for folder in machine_folders(results_dir):
-        found = files_of(folder, "noise")
-        if found:
-            path = found[-1]
-            link = Path(os.path.relpath(path, Path(results_dir).parent.parent)).as_posix()  # from the README's folder
-            document = json.loads(path.read_text())
-            machine = document.get("machine") or {}
-            ranges = document.get("canary_range") or {}
-            return (f"On {machine.get('cpu', '?')} (LLVM CPU `{machine.get('llvm_cpu', '?')}`, "
-                    f"{machine.get('cores', '?')} cores), [`{path.name}`]({link}): compare called "
-                    f"{document['false_changes']} of {document['points_unchanged']} unchanged points changed "
-                    f"({document['false_change_rate']:.0%}) and found {document['detected']} of "
-                    f"{document['points_slowed']} points of the copy {document['factor']:g}× slower "
-                    f"({document['detection_rate']:.0%}); noise between the runs σ = {document['noise_sigma']:.1%}; "
-                    f"canary range {' / '.join(f'{ranges[r]:.2f}×' for r in ('a', 'b') if ranges.get(r))}. "
-                    + agreement_sentence(document.get("speedup_agreement"), most=3)
-                    + f"Verdict: {document['verdict']}.")
-    return "No `vecbench noise` measurement is committed yet."
+    """The newest ``vecbench noise`` summary of any machine folder (by the time in its name): its
+    machine, rates and verdict, linked from the repository's root."""
+    found = sorted((path for folder in machine_folders(results_dir) for path in files_of(folder, "noise")),
+                   key=lambda path: path.name)
+    if not found:
+        return "No `vecbench noise` measurement is committed yet."
+    path = found[-1]
+    link = Path(os.path.relpath(path, Path(results_dir).parent.parent)).as_posix()  # from the README's folder
+    document = json.loads(path.read_text())
+    machine = document.get("machine") or {}
+    ranges = document.get("canary_range") or {}
+    return (f"On {machine.get('cpu', '?')} (LLVM CPU `{machine.get('llvm_cpu', '?')}`, "
+            f"{machine.get('cores', '?')} cores), [`{path.name}`]({link}): compare called "
+            f"{document['false_changes']} of {document['points_unchanged']} unchanged points changed "
+            f"({document['false_change_rate']:.0%}) and found {document['detected']} of "
+            f"{document['points_slowed']} points of the copy {document['factor']:g}× slower "
+            f"({document['detection_rate']:.0%}); noise between the runs σ = {document['noise_sigma']:.1%}; "
+            f"canary range {' / '.join(f'{ranges[r]:.2f}×' for r in ('a', 'b') if ranges.get(r))}. "
+            + agreement_sentence(document.get("speedup_agreement"), most=3)
+            + f"Verdict: {document['verdict']}.")
 
 
 def generated_blocks(results_dir: Path = RESULTS_DIR) -> dict[str, str]:
