@@ -248,9 +248,11 @@ _SUM_FLAGS = {"reassoc", "contract"}
 #: the next one in one sweep (see _accumulate_and_next_logits_feature_major).
 #: SAMPLE_MAJOR_MICRO does the whole step on micro-blocks of samples small enough for L1 (see
 #: _micro_blocks); SAMPLE_MAJOR_ONE_PASS likewise, on smaller micro-blocks whose logits go one
-#: sample at a time (see GROUP_BYTES).
+#: sample at a time (see GROUP_BYTES). The _FEW walks (up to FEW_FEATURES features) make each
+#: sample's logit in the loop of its per-sample math (see _logits_and_math_n).
 (FEATURE_MAJOR, SAMPLE_MAJOR, SAMPLE_MAJOR_TRANSPOSED, SAMPLE_MAJOR_GROUPED, SAMPLE_MAJOR_GROUPED_DW,
- FEATURE_MAJOR_PIPELINED, SAMPLE_MAJOR_PIPELINED, SAMPLE_MAJOR_MICRO, SAMPLE_MAJOR_ONE_PASS) = range(9)
+ FEATURE_MAJOR_PIPELINED, SAMPLE_MAJOR_PIPELINED, SAMPLE_MAJOR_MICRO, SAMPLE_MAJOR_ONE_PASS,
+ FEATURE_MAJOR_FEW, SAMPLE_MAJOR_FEW) = range(11)
 
 
 #: Feature rows handled together by the feature-major passes.
@@ -431,6 +433,119 @@ def _per_sample(y, start, stop, z, dz, products):
         products[i + LANES] = q + (e + e * q)
 
 
+#: The _FEW walks take at most this many features (one compiled loop per count).
+FEW_FEATURES = 4
+
+
+# why (few features, the _FEW walks): with a handful of features the per-sample math costs more
+# than reading the block, and a separate logits pass ran before it: the core waited on memory
+# through the logits pass, then the memory bus idled through the math (ablation, m=10⁶, n_x=2, C,
+# 2 threads: logits pass 0.74 ms, the math alone 1.89 ms, both 2.37 ms). Here one loop reads a
+# sample's features and label, makes its logit and does its math, so the loads of later samples
+# overlap the math of earlier ones; ``n_x`` is a constant in each compiled copy (see
+# _logits_and_math), so the feature loop unrolls and the sample loop stays SIMD. F order needs no
+# transposed copy: the constant stride is an interleaved load (as _deinterleave).
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy", inline="always")
+def _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, n_x, feature_major):
+    _prefer_512_bit_vectors()
+    count = stop - start
+    labels = y[start:stop]
+    # why views and a flat copy-free reshape: indices from the loop variable alone (no offset)
+    # keep Numba from adding a negative-index check per load, which kept the loop scalar
+    last = n_x - 1
+    r0 = X[0, start:stop] if feature_major else X[start:stop, 0]
+    r1 = X[min(1, last), start:stop] if feature_major else X[start:stop, 0]
+    r2 = X[min(2, last), start:stop] if feature_major else X[start:stop, 0]
+    r3 = X[min(3, last), start:stop] if feature_major else X[start:stop, 0]
+    flat = X[start:stop].reshape(n_x * count) if not feature_major else X[0, start:stop]
+    w0, w1, w2, w3 = w[0], w[min(1, last)], w[min(2, last)], w[min(3, last)]
+    for i in range(count):
+        if feature_major:
+            total = b + w0 * r0[i]
+            if n_x > 1:
+                total += w1 * r1[i]
+            if n_x > 2:
+                total += w2 * r2[i]
+            if n_x > 3:
+                total += w3 * r3[i]
+        else:
+            total = b + w0 * flat[n_x * i]
+            if n_x > 1:
+                total += w1 * flat[n_x * i + 1]
+            if n_x > 2:
+                total += w2 * flat[n_x * i + 2]
+            if n_x > 3:
+                total += w3 * flat[n_x * i + 3]
+        relu, e, dz[i] = softplus_parts(total, np.float64(labels[i]))
+        z[i] = relu
+        q = products[i]
+        products[i + LANES] = q + (e + e * q)
+
+
+@numba.njit(cache=True, fastmath=_SUM_FLAGS, inline="always")
+def _accumulate_few_n(XT, start, stop, dz, dw, n_x):
+    """dw += XT[start:stop].T·dz for a constant ``n_x`` ≤ 4 (sample-major): one SIMD sum per
+    feature over the block's interleaved rows (why: the four-samples-at-a-time dw pass spends a
+    loop per sample on one to four features)."""
+    count = stop - start
+    flat = XT[start:stop].reshape(n_x * count)
+    t0 = t1 = t2 = t3 = 0.0
+    for i in range(count):
+        d = dz[i]
+        t0 += d * flat[n_x * i]
+        if n_x > 1:
+            t1 += d * flat[n_x * i + 1]
+        if n_x > 2:
+            t2 += d * flat[n_x * i + 2]
+        if n_x > 3:
+            t3 += d * flat[n_x * i + 3]
+    dw[0] += t0
+    if n_x > 1:
+        dw[1] += t1
+    if n_x > 2:
+        dw[2] += t2
+    if n_x > 3:
+        dw[3] += t3
+
+
+@numba.njit(cache=True, fastmath=_SUM_FLAGS)
+def _accumulate_few(XT, start, stop, dz, dw):
+    """:func:`_accumulate_few_n` for 1..FEW_FEATURES features."""
+    n_x = XT.shape[1]
+    if n_x == 1:
+        _accumulate_few_n(XT, start, stop, dz, dw, 1)
+    elif n_x == 2:
+        _accumulate_few_n(XT, start, stop, dz, dw, 2)
+    elif n_x == 3:
+        _accumulate_few_n(XT, start, stop, dz, dw, 3)
+    else:
+        _accumulate_few_n(XT, start, stop, dz, dw, 4)
+
+
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")  # why: as _per_sample (inlined)
+def _logits_and_math(w, b, X, y, start, stop, z, dz, products, feature_major):
+    """The logits and _per_sample of samples [start, stop) in one loop, for 1..FEW_FEATURES
+    features of ``X`` ((n_x, m) if ``feature_major``, else (m, n_x))."""
+    n_x = w.shape[0]
+    if feature_major:
+        if n_x == 1:
+            _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, 1, True)
+        elif n_x == 2:
+            _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, 2, True)
+        elif n_x == 3:
+            _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, 3, True)
+        else:
+            _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, 4, True)
+    elif n_x == 1:
+        _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, 1, False)
+    elif n_x == 2:
+        _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, 2, False)
+    elif n_x == 3:
+        _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, 3, False)
+    else:
+        _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, 4, False)
+
+
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
 def _log1p_of_products(products, count):
     """Replace the lanes' products[count:count + LANES] by their log1p (Σ log1p(e) per lane)."""
@@ -600,6 +715,13 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
     ``y`` (m,). ``stages`` < WHOLE_STEP stops early (see LOGITS_ONLY).
     """
     m = y.shape[0]
+    # why: a _FEW walk beyond FEW_FEATURES (a plan's regime spans more) runs as the built-in
+    # default for few features of its order
+    few = (walk == FEATURE_MAJOR_FEW or walk == SAMPLE_MAJOR_FEW) and w.shape[0] <= FEW_FEATURES
+    if walk == FEATURE_MAJOR_FEW:
+        walk = FEATURE_MAJOR
+    elif walk == SAMPLE_MAJOR_FEW:
+        walk = SAMPLE_MAJOR_GROUPED_DW if few else SAMPLE_MAJOR_TRANSPOSED
     z = np.empty(block)
     dz = np.empty(block)
     products = np.zeros(LANES + block)
@@ -619,6 +741,8 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
         count = stop - start
         if have_logits:
             z, z_next = z_next, z
+        elif few and stages != LOGITS_ONLY:
+            _logits_and_math(w, b, X, y, start, stop, z, dz, products, walk == FEATURE_MAJOR)
         elif micro_blocks and walk == SAMPLE_MAJOR_ONE_PASS:
             _micro_blocks(w, b, X, y, start, stop, z, dz, products, dw, GROUP_BYTES, False)
         elif micro_blocks:
@@ -635,7 +759,7 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
         if stages == LOGITS_ONLY:
             cost += _sum(z, count)
             continue
-        if not micro_blocks:
+        if not (micro_blocks or few):
             _per_sample(y, start, stop, z, dz, products)
         _log1p_of_products(products, count)
         db += _sum(dz, count)
@@ -651,6 +775,8 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
                 _accumulate_and_next_logits_sample_major(w, b, X, start, stop, count, dz, dw, z_next)
         elif walk == SAMPLE_MAJOR_TRANSPOSED:
             _accumulate_feature_major(scratch, 0, count, dz, dw)
+        elif few and walk == SAMPLE_MAJOR_GROUPED_DW:  # SAMPLE_MAJOR_FEW
+            _accumulate_few(X, start, stop, dz, dw)
         elif walk == SAMPLE_MAJOR or walk == SAMPLE_MAJOR_PIPELINED:
             _accumulate_sample_major(X, start, stop, dz, dw)
         elif walk == SAMPLE_MAJOR_GROUPED or walk == SAMPLE_MAJOR_GROUPED_DW:

@@ -19,10 +19,10 @@ import numpy as np
 from llvmlite import binding as llvm_binding
 
 from impls import _plan_cache
-from impls._fused_kernel import (FEATURE_MAJOR, FEATURE_MAJOR_PIPELINED, MAX_BLOCK, MIN_BLOCK, SAMPLE_MAJOR,
-                                 SAMPLE_MAJOR_GROUPED, SAMPLE_MAJOR_GROUPED_DW, SAMPLE_MAJOR_MICRO,
-                                 SAMPLE_MAJOR_ONE_PASS, SAMPLE_MAJOR_PIPELINED, SAMPLE_MAJOR_TRANSPOSED,
-                                 WHOLE_STEP)
+from impls._fused_kernel import (FEATURE_MAJOR, FEATURE_MAJOR_FEW, FEATURE_MAJOR_PIPELINED, FEW_FEATURES,
+                                 MAX_BLOCK, MIN_BLOCK, SAMPLE_MAJOR, SAMPLE_MAJOR_FEW, SAMPLE_MAJOR_GROUPED,
+                                 SAMPLE_MAJOR_GROUPED_DW, SAMPLE_MAJOR_MICRO, SAMPLE_MAJOR_ONE_PASS,
+                                 SAMPLE_MAJOR_PIPELINED, SAMPLE_MAJOR_TRANSPOSED, WHOLE_STEP)
 
 #: Names of the walks, as the plan file and the reports write them.
 WALK_NAMES = {
@@ -35,12 +35,14 @@ WALK_NAMES = {
     SAMPLE_MAJOR_GROUPED_DW: "sample-major-grouped-dw",
     SAMPLE_MAJOR_MICRO: "sample-major-micro",
     SAMPLE_MAJOR_ONE_PASS: "sample-major-one-pass",
+    FEATURE_MAJOR_FEW: "feature-major-few",
+    SAMPLE_MAJOR_FEW: "sample-major-few",
 }
 #: The walks each memory order can take (C: X as it is; F: X.T).
 ORDER_WALKS = {
-    "C": (FEATURE_MAJOR, FEATURE_MAJOR_PIPELINED),
+    "C": (FEATURE_MAJOR, FEATURE_MAJOR_PIPELINED, FEATURE_MAJOR_FEW),
     "F": (SAMPLE_MAJOR, SAMPLE_MAJOR_PIPELINED, SAMPLE_MAJOR_TRANSPOSED, SAMPLE_MAJOR_GROUPED,
-          SAMPLE_MAJOR_GROUPED_DW, SAMPLE_MAJOR_MICRO, SAMPLE_MAJOR_ONE_PASS),
+          SAMPLE_MAJOR_GROUPED_DW, SAMPLE_MAJOR_MICRO, SAMPLE_MAJOR_ONE_PASS, SAMPLE_MAJOR_FEW),
 }
 
 
@@ -199,6 +201,8 @@ def candidates(regime: Regime) -> list[Variant]:
     for walk in ORDER_WALKS[regime.order]:
         if walk == SAMPLE_MAJOR_TRANSPOSED and n_x >= 32:
             continue  # why: the copy costs more than it saves with many features (see TRANSPOSE_BY_SAMPLE_FROM)
+        if walk in (FEATURE_MAJOR_FEW, SAMPLE_MAJOR_FEW) and n_x > FEW_FEATURES:
+            continue  # why: compiled for 1..FEW_FEATURES features only
         sizes = CANDIDATE_GROUPED_BLOCK_BYTES if walk == SAMPLE_MAJOR_GROUPED else CANDIDATE_BLOCK_BYTES
         if walk == SAMPLE_MAJOR_MICRO or walk == SAMPLE_MAJOR_ONE_PASS:
             sizes = sizes[-1:]  # why: their blocks only group the lanes' log1p; the largest is cheapest
