@@ -43,7 +43,7 @@ from bench.measure.compile_cache import check_compile_cache
 from bench.measure.compute_roof import attainable_fields, math_of_samples
 from bench.measure.machine import kernel_plan_line, last_level_cache_bytes, machine_info
 from bench.performance.target_lines import MATH_ONLY, READ_ONCE, cache_lines, compute_roof_line, point_lines
-from bench.measure.timing import Step, interleaved_times, mismatch, timed_call
+from bench.measure.timing import PAUSE_S, Step, interleaved_times, mismatch, timed_call
 from bench.measure.problems import describe_error, kernel_args, prepared_call
 from bench.results.folders import dated_path, machine_folder
 from bench.results.writing import RESULTS_DIR, now_iso, write_json_atomically
@@ -61,6 +61,10 @@ LATEST_COPY = RESULTS_DIR / "targets-latest.json"
 DEFAULT_ROUNDS = 7
 QUICK_M_DIVISOR = 1000
 QUICK_ROUNDS = 3
+#: The pause before each timed call with --quick. why: --quick checks the code paths and the file
+#: (its sizes are not the targets' and its numbers judge nothing), and PAUSE_S before each of its
+#: ~400 timed calls was most of its time (53 of 99 s profiled on a Zen 3 VM)
+QUICK_PAUSE_S = 0.01
 #: An implementation predicted (from smaller probes) or measured (first call) to need more than
 #: this per call is not timed: it cannot be the fastest, and 7 rounds of it would take minutes.
 MAX_CALL_S = 1.0
@@ -233,12 +237,13 @@ def _peer_check(fastest: str, entries: dict, medians: dict) -> dict:
 
 
 def measure_point(point: TargetPoint, order: str, rounds: int, bandwidth: dict, threads: int,
-                  cache_bytes: int | None = None) -> dict:
+                  cache_bytes: int | None = None, pause_s: float = PAUSE_S) -> dict:
     """Everything measured at one target point in one memory order (the JSON's ``points`` item),
     on ``threads`` threads (which the caller has set).
 
     ``cache_bytes``: the last-level cache; a point whose X and Y fit in it is flagged
     ``fits_in_cache`` (steps run back to back may then read much of the data from cache).
+    ``pause_s``: the sleep before each timed call (see ``interleaved_times``).
     """
     args = kernel_args(point.m, point.n_x, DTYPE, order)
     X, Y = args[2], args[3]
@@ -253,7 +258,7 @@ def measure_point(point: TargetPoint, order: str, rounds: int, bandwidth: dict, 
     # why also in the same rounds: the compute roof drifts with the VM's weather as the read does
     math_call, math_samples = math_of_samples(point.m, threads)
     times = interleaved_times({**kernels, READ_ONCE: lambda: read_once(*read_args), MATH_ONLY: math_call}, (),
-                              rounds)
+                              rounds, pause_s)
     read_seconds = times.pop(READ_ONCE)
     read_median = statistics.median(read_seconds)
     read = {"median_s": read_median, "times_s": read_seconds, "achieved_GBps": floor["bytes"] / read_median / 1e9}
@@ -303,7 +308,8 @@ def run(args: argparse.Namespace, document: dict) -> None:
                 for order in ORDERS:
                     with limited_threads(point.threads or threads):
                         result = measure_point(point, order, args.repeats, bandwidth, point.threads or threads,
-                                               last_level_cache_bytes(document["machine"]))
+                                               last_level_cache_bytes(document["machine"]),
+                                               QUICK_PAUSE_S if args.quick else PAUSE_S)
                     document["points"].append(result)
                     write_json_atomically(args.output, document)
                     left = len(points) * len(ORDERS) - len(document["points"])
