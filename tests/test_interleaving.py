@@ -62,8 +62,7 @@ def test_a_slow_contender_joins_only_its_rounds_and_pairs_on_them():
     assert found["slow"].index == list(spread(MIN_ROUNDS, MAX_ROUNDS)) and calls.count("slow") == MIN_ROUNDS
     by_round = dict(zip(found["fast"].index, found["fast"].canary))
     assert all(by_round[r] == c for r, c in zip(found["slow"].index, found["slow"].canary))
-    pairs = pair_by_round(zip(found["slow"].index, found["slow"].times, found["slow"].canary),
-                          zip(found["fast"].index, found["fast"].times, found["fast"].canary))
+    pairs = pair_by_round(found["slow"].indexed, found["fast"].indexed)
     assert len(pairs) == MIN_ROUNDS
 
 

@@ -67,6 +67,11 @@ class Rounds:
     wall_s: float = 0.0
 
     @property
+    def indexed(self) -> list[tuple[int, float, float]]:
+        """(round of the size, seconds per call, canary reading) of each round, as pair_by_round takes."""
+        return list(zip(self.index, self.times, self.canary))
+
+    @property
     def parallelism(self) -> float | None:
         """CPU seconds over wall seconds while timed (1.0 = one busy core)."""
         return self.cpu_s / self.wall_s if self.wall_s > 0 else None
@@ -110,7 +115,6 @@ def spread(n: int, rounds: int) -> tuple[int, ...]:
             chosen.append(index)
         j += 1
     return tuple(sorted(chosen))
-
 
 
 def interleave(contenders: list[Contender], timing_s: float, canary: CanaryLog,

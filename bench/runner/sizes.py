@@ -120,9 +120,7 @@ def _time_together(plugin, ready: list[tuple[Point, Contender, float]], checked:
     baseline = measured.get(BASELINE)
     if baseline is not None:
         for point, contender, _ in ready:
-            mine = measured[contender.name]
-            pairs = pair_by_round(zip(baseline.index, baseline.times, baseline.canary),
-                                  zip(mine.index, mine.times, mine.canary))
+            pairs = pair_by_round(baseline.indexed, measured[contender.name].indexed)
             if pairs:
                 plugin.paired[point.key] = statistics.median(b / t for b, t in pairs)
     return outcomes
