@@ -95,6 +95,11 @@ def test_json_and_the_exit_code_for_ci_gates(tmp_path, capsys):
     assert {p["verdict"] for p in document["points"] if p["impl"] == "numba-fused"} == {"slower"}
     assert {p["verdict"] for p in document["points"] if p["impl"] != "numba-fused"} == {"same"}
     assert all(p["interval"][0] <= p["ratio"] <= p["interval"][1] for p in document["points"])
+    # the A/A and A/B rates count points of at least 50 µs in both runs: here the slowed ones
+    timed = [p for p in document["points"] if min(p["a_median_s"], p["b_median_s"]) >= 50e-6]
+    assert 0 < len(timed) < len(document["points"])  # the grid has points on both sides of 50 µs
+    assert document["timed_points"] == {"min_median_s": 50e-6, "points": len(timed),
+                                        "changed": sum(p["impl"] == "numba-fused" for p in timed)}
     assert compare.main([a, b, "--fail-on-slower", *charts]) == 1
     assert "slower beyond the noise" in capsys.readouterr().err
     assert compare.main([b, a, "--fail-on-slower", *charts]) == 0  # B faster: the gate passes

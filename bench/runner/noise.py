@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import impls
-from bench.analysis.compare.verdicts import NOISE_FLOOR_S, SAME, SLOWER, compare_runs, speedup_agreement
+from bench.analysis.compare.verdicts import SAME, SLOWER, compare_runs, speedup_agreement, timed_changes
 from bench.analysis.paired import canary_summary
 from bench.cli import OneLineParser, size_type
 from bench.results.reading import load_results
@@ -82,7 +82,7 @@ def registered(copy: SlowedCopy):
 def rates(a, b, copy_name: str) -> dict:
     """False-change and detection rates of ``compare`` on runs A and B (see the module)."""
     comparison = compare_runs(a, b)
-    timed = [c for c in comparison.changes if min(c.a.median_s, c.b.median_s) >= NOISE_FLOOR_S]
+    timed = timed_changes(comparison.changes)
     others = [c for c in timed if c.key[0] != copy_name]
     mine = [c for c in timed if c.key[0] == copy_name]
     false = [c for c in others if c.verdict != SAME]

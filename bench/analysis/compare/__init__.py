@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from bench.analysis.compare import charts, verdicts
-from bench.analysis.compare.verdicts import SLOWER, VERDICTS, Change, Comparison, compare_runs
+from bench.analysis.compare.verdicts import SAME, SLOWER, VERDICTS, Change, Comparison, compare_runs
 from bench.analysis.report.machine import bandwidth_text, blas_text, caches_text
 from bench.analysis.report.markdown import table
 from bench.cli import OneLineParser, fail
@@ -79,7 +79,11 @@ def _largest(title: str, found: list[Change]) -> str:
 def noise_text(a: Results, b: Results, comparison: Comparison) -> str:
     """What the verdicts account for: the noise between the runs, the sizes' shifts, the canaries."""
     shifts = sorted(comparison.size_shifts.values())
-    parts = [f"Noise between the two runs, weather removed: σ = {comparison.noise:.1%} of a point's time."]
+    timed = verdicts.timed_changes(comparison.changes)
+    parts = [f"Noise between the two runs, weather removed: σ = {comparison.noise:.1%} of a point's time.",
+             f"Of the {len(timed)} points of at least {format_seconds(verdicts.NOISE_FLOOR_S)} in both runs, "
+             f"{sum(c.verdict != SAME for c in timed)} were called changed (on unchanged code, the share "
+             "of false changes)."]
     if shifts:
         parts.append(f"Each size's implementations moved together by {format_ratio(shifts[0])} to "
                      f"{format_ratio(shifts[-1])} (median {format_ratio(statistics.median(shifts))}): the "
@@ -140,9 +144,12 @@ def comparison_json(a: Results, b: Results, comparison: Comparison) -> dict:
     pooled = {impl: {"ratio": ratio, "interval": [low, high], "points": n}
               for impl, (ratio, low, high, n) in (comparison.implementations or {}).items()}
     agreement = verdicts.speedup_agreement(a, b)
+    timed = verdicts.timed_changes(comparison.changes)
     return {"a": str(a.path), "b": str(b.path), "noise_sigma": comparison.noise,
             "canary_ratio": comparison.canary_ratio, "speedup_over_reference_change": agreement,
             "counts": {v: sum(p["verdict"] == v for p in points) for v in VERDICTS},
+            "timed_points": {"min_median_s": verdicts.NOISE_FLOOR_S, "points": len(timed),
+                             "changed": sum(c.verdict != SAME for c in timed)},
             "implementations": pooled, "points": points}
 
 

@@ -110,6 +110,12 @@ def speedup_agreement(a: Results, b: Results, exclude=()) -> dict | None:
             "by_impl": {impl: statistics.median(values) for impl, values in sorted(by_impl.items())}}
 
 
+def timed_changes(changes: list[Change]) -> list[Change]:
+    """The changes of points whose median is at least NOISE_FLOOR_S in both runs: the points the
+    false-change and detection rates count (faster ones carry the timer's noise)."""
+    return [c for c in changes if min(c.a.median_s, c.b.median_s) >= NOISE_FLOOR_S]
+
+
 def point_key(point: PointRecord) -> tuple:
     return (point.impl, point.m, point.n_x, point.dtype, point.order, point.threads)
 
