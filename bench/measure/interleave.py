@@ -146,11 +146,16 @@ def interleave(contenders: list[Contender], timing_s: float, canary: CanaryLog,
 
 def _time_block(contender: Contender, record: Rounds, clock: CpuClock) -> None:
     step, args, calls = contender.step, contender.args, record.iterations
+    # why two wall clocks: the step's time excludes reading the CPU clock; the parallelism
+    # divides the CPU counted by the wall time of the same interval, clock readings included (a
+    # reading costs CPU, up to a good part of a millisecond with child processes to visit, which
+    # counted against a 1 ms block's wall alone made one thread look like 1.2 cores)
+    counted_from = time.perf_counter()
     cpu_start = clock.seconds()
     start = time.perf_counter()
     for _ in range(calls):
         step(*args)
     wall = time.perf_counter() - start
     record.cpu_s += clock.seconds() - cpu_start
-    record.wall_s += wall
+    record.wall_s += time.perf_counter() - counted_from
     record.times.append(wall / calls)

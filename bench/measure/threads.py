@@ -43,8 +43,9 @@ def limited_threads(threads: int):
 
 @contextmanager
 def pinned_cpus(threads: int):
-    """The calling thread, and every thread or process it starts inside, confined to ``threads``
-    CPUs (the one it runs on first) when the machine has more; left alone otherwise.
+    """Every thread of this process, and every thread or process started inside, confined to
+    ``threads`` CPUs (the one the caller runs on first) when the machine has more; left alone
+    otherwise. Each thread gets its own CPUs back afterwards.
 
     why: a pool that ignores its library's thread settings (XLA's Eigen pool, sized by the CPU
     count, split a one-thread jax-jit step over 1.8 cores) then has only the budget's CPUs to run
@@ -60,8 +61,32 @@ def pinned_cpus(threads: int):
         return
     here = psutil.Process().cpu_num()
     chosen = ([here] if here in allowed else []) + [cpu for cpu in allowed if cpu != here]
-    os.sched_setaffinity(0, chosen[:threads])
+    # why every thread, not only the caller: Linux sets the affinity of one thread, and a pool an
+    # earlier run of this process left (torch's, OpenMP's, XLA's) would stay free on the other
+    # CPUs (measured: the second run of `vecbench noise` had 6 points at 1.15–1.18 cores)
+    before = {tid: _affinity(tid) for tid in _thread_ids()}
+    _set_affinity(before, chosen[:threads])
     try:
         yield
     finally:
-        os.sched_setaffinity(0, allowed)
+        for tid in _thread_ids():  # threads started inside get the CPUs the process had
+            _set_affinity([tid], before.get(tid) or allowed)
+
+
+def _thread_ids() -> list[int]:
+    return [int(tid) for tid in os.listdir("/proc/self/task")]
+
+
+def _affinity(tid: int) -> set[int] | None:
+    try:
+        return os.sched_getaffinity(tid)
+    except OSError:  # why: a thread may end between the listing and the call
+        return None
+
+
+def _set_affinity(tids, cpus) -> None:
+    for tid in tids:
+        try:
+            os.sched_setaffinity(tid, cpus)
+        except OSError:  # as in _affinity
+            continue
