@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import statistics
 
 import numpy as np
 import pytest
@@ -215,3 +216,24 @@ def test_an_implementations_points_pooled_show_a_change_within_each_points_noise
     assert comparison.implementations["numba-fused"][1] > 1  # the pooled interval is above 1×
     others = [c for c in comparison.changes if c.key[0] != "numba-fused"]
     assert sum(c.verdict != verdicts.SAME for c in others) <= 0.05 * len(others)
+
+
+def test_an_implementation_that_varies_more_between_runs_is_judged_by_its_own_spread(tmp_path):
+    """A/A where one implementation's every step varies by σ = 30 % from run to run (a peer's
+    runtime on a shared VM) and the rest by 3 %: its points must not be called changed for
+    varying as much as it always does, and the steady ones keep their narrow intervals."""
+    a = load_results(_write(tmp_path / "a.json", interleave_rounds(build_results(), steady, seed=1, jitter=0.0)))
+    data = interleave_rounds(build_results(), steady, seed=2, jitter=0.0)
+    rng = np.random.default_rng(11)
+    for entry in data["benchmarks"]:
+        if entry["stats"]:
+            sigma = 0.30 if entry["extra_info"]["impl"] == "torch-cpu" else 0.03
+            factor = float(np.exp(sigma * rng.standard_normal()))
+            entry["stats"]["data"] = [t * factor for t in entry["stats"]["data"]]
+            entry["stats"]["median"] *= factor
+    b = load_results(_write(tmp_path / "b.json", data))
+    comparison = verdicts.compare_runs(a, b)
+    noisy = [c for c in comparison.changes if c.key[0] == "torch-cpu"]
+    assert len(noisy) >= 5 and sum(c.verdict != verdicts.SAME for c in noisy) <= 1
+    steady_widths = [c.high / c.low for c in comparison.changes if c.key[0] != "torch-cpu"]
+    assert statistics.median(steady_widths) < 1.5  # the others are not judged by torch-cpu's spread

@@ -80,9 +80,10 @@ def noise_text(a: Results, b: Results, comparison: Comparison) -> str:
     """What the verdicts account for: the noise between the runs, the sizes' shifts, the canaries."""
     shifts = sorted(comparison.size_shifts.values())
     timed = verdicts.timed_changes(comparison.changes)
+    called = sum(c.verdict != SAME for c in timed)
     parts = [f"Noise between the two runs, weather removed: σ = {comparison.noise:.1%} of a point's time.",
              f"Of the {len(timed)} points of at least {format_seconds(verdicts.NOISE_FLOOR_S)} in both runs, "
-             f"{sum(c.verdict != SAME for c in timed)} were called changed (on unchanged code, the share "
+             f"{called} {'was' if called == 1 else 'were'} called changed (on unchanged code, the share "
              "of false changes)."]
     if shifts:
         parts.append(f"Each size's implementations moved together by {format_ratio(shifts[0])} to "

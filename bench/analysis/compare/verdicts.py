@@ -12,8 +12,9 @@ changed when nothing changed. The verdict here accounts for the variation *betwe
    implementations is left as it is.
 2. **Noise between runs, measured.** The spread of those adjusted ratios over all the points
    (1.4826 × their median absolute deviation: robust to the few that really changed) is the
-   noise between the two runs; each point adds its own within-run uncertainty (from the
-   interval of its median round).
+   noise between the two runs; a point takes its own implementation's spread instead where
+   that is larger (a peer's runtime varies more from process to process than a compiled loop),
+   and adds its own within-run uncertainty (from the interval of its median round).
 3. **Verdict.** The ratio's interval is ``exp(L ± Z·σ)``; B is *slower* when the whole interval is
    above 1 and B / A ≥ 1 + MIN_CHANGE, *faster* likewise below, else *same*.
 4. **An implementation's points together.** A change of code moves an implementation at every
@@ -40,6 +41,8 @@ from bench.results.schema import REFERENCE
 Z = 2.58  # two-sided 99 %: one false call in a hundred points of pure normal noise
 MIN_CHANGE = 0.05  # |B/A − 1| below this is "same" whatever the interval says
 MIN_PEERS = 3  # implementations of one size needed to estimate its shift
+#: Points needed to estimate a spread (a median absolute deviation of fewer is mostly chance)
+MIN_SPREAD_POINTS = 5
 #: Points faster than this carry timer and interpreter noise of their own; the between-run noise
 #: is estimated from the slower ones (and applied to all).
 NOISE_FLOOR_S = 50e-6
@@ -187,6 +190,26 @@ def implementation_shifts(adjusted: dict[tuple, float], noise: float) -> dict[st
     return found
 
 
+def _implementation_spreads(adjusted: dict[tuple, float], timed: set[tuple]) -> dict[str, float]:
+    """Per implementation, the spread of its points' adjusted log ratios around their own centre
+    (its timed points if it has MIN_SPREAD_POINTS, else all; 0 with fewer).
+
+    why: a peer's runtime or a Dask cluster varies from process to process far more than a
+    compiled loop does (session 8, three pairs of quick runs on a Zen 3 VM: every false change
+    was a peer's or dask-distributed's). A point's noise between the runs is the larger of the
+    runs' noise and its own implementation's spread, as the pooled interval already takes; a
+    change of code moves all its points alike and leaves the spread around their centre as it is.
+    """
+    by_impl: dict[str, list[float]] = {}
+    for key, value in adjusted.items():
+        by_impl.setdefault(key[0], [[], []])[key in timed].append(value)
+    spreads = {}
+    for impl, (fast, slow) in by_impl.items():
+        values = slow if len(slow) >= MIN_SPREAD_POINTS else fast + slow
+        spreads[impl] = robust_sigma(values) if len(values) >= MIN_SPREAD_POINTS else 0.0
+    return spreads
+
+
 def _direction(low: float, high: float, value: float) -> str:
     """SLOWER / FASTER when the log interval excludes 0 and the change is at least MIN_CHANGE."""
     if low > 0 and value >= math.log(1 + MIN_CHANGE):
@@ -206,12 +229,14 @@ def compare_runs(a: Results, b: Results) -> Comparison:
     adjusted = {key: logs[key] - others[key] for key in shared}
     timed = {k for k in shared if min(points_a[k].median_s, points_b[k].median_s) >= NOISE_FLOOR_S}
     slow_enough = [adjusted[k] for k in timed]
-    noise = robust_sigma(slow_enough if len(slow_enough) >= 5 else list(adjusted.values()))
+    noise = robust_sigma(slow_enough if len(slow_enough) >= MIN_SPREAD_POINTS else list(adjusted.values()))
     pooled = implementation_shifts(adjusted, noise)
+    spread = _implementation_spreads(adjusted, timed)
     changes = []
     for key in shared:
         pa, pb = points_a[key], points_b[key]
-        sigma = math.sqrt(noise**2 + within_sigma(pa) ** 2 + within_sigma(pb) ** 2)
+        between = max(noise, spread.get(key[0], 0.0))
+        sigma = math.sqrt(between**2 + within_sigma(pa) ** 2 + within_sigma(pb) ** 2)
         value = adjusted[key]
         verdict, evidence = _direction(value - Z * sigma, value + Z * sigma, value), "point"
         centre, low, high, _ = pooled[key[0]]
