@@ -62,10 +62,10 @@ def pinned_cpus(threads: int):
     here = psutil.Process().cpu_num()
     chosen = ([here] if here in allowed else []) + [cpu for cpu in allowed if cpu != here]
     # why every thread, not only the caller: Linux sets the affinity of one thread, and a pool an
-    # earlier run of this process left (torch's, OpenMP's, XLA's) would stay free on the other
-    # CPUs (measured: the second run of `vecbench noise` had 6 points at 1.15–1.18 cores)
+    # earlier run of this process left (torch's, OpenMP's, XLA's: `vecbench noise` runs two, a
+    # notebook may run many) would stay free on the other CPUs
     before = {tid: _affinity(tid) for tid in _thread_ids()}
-    _set_affinity(before, chosen[:threads])
+    _set_affinity(list(before), chosen[:threads])
     try:
         yield
     finally:

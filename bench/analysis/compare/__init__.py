@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from bench.analysis.compare import charts, verdicts
-from bench.analysis.compare.verdicts import SAME, SLOWER, VERDICTS, Change, Comparison, compare_runs
+from bench.analysis.compare.verdicts import SLOWER, VERDICTS, Change, Comparison, compare_runs
 from bench.analysis.report.machine import bandwidth_text, blas_text, caches_text
 from bench.analysis.report.markdown import table
 from bench.cli import OneLineParser, fail
@@ -79,10 +79,9 @@ def _largest(title: str, found: list[Change]) -> str:
 def noise_text(a: Results, b: Results, comparison: Comparison) -> str:
     """What the verdicts account for: the noise between the runs, the sizes' shifts, the canaries."""
     shifts = sorted(comparison.size_shifts.values())
-    timed = verdicts.timed_changes(comparison.changes)
-    called = sum(c.verdict != SAME for c in timed)
+    timed, called = verdicts.called_among_timed(comparison.changes)
     parts = [f"Noise between the two runs, weather removed: σ = {comparison.noise:.1%} of a point's time.",
-             f"Of the {len(timed)} points of at least {format_seconds(verdicts.NOISE_FLOOR_S)} in both runs, "
+             f"Of the {timed} points of at least {format_seconds(verdicts.NOISE_FLOOR_S)} in both runs, "
              f"{called} {'was' if called == 1 else 'were'} called changed (on unchanged code, the share "
              "of false changes)."]
     if shifts:
@@ -145,12 +144,11 @@ def comparison_json(a: Results, b: Results, comparison: Comparison) -> dict:
     pooled = {impl: {"ratio": ratio, "interval": [low, high], "points": n}
               for impl, (ratio, low, high, n) in (comparison.implementations or {}).items()}
     agreement = verdicts.speedup_agreement(a, b)
-    timed = verdicts.timed_changes(comparison.changes)
+    timed, called = verdicts.called_among_timed(comparison.changes)
     return {"a": str(a.path), "b": str(b.path), "noise_sigma": comparison.noise,
             "canary_ratio": comparison.canary_ratio, "speedup_over_reference_change": agreement,
             "counts": {v: sum(p["verdict"] == v for p in points) for v in VERDICTS},
-            "timed_points": {"min_median_s": verdicts.NOISE_FLOOR_S, "points": len(timed),
-                             "changed": sum(c.verdict != SAME for c in timed)},
+            "timed_points": {"min_median_s": verdicts.NOISE_FLOOR_S, "points": timed, "changed": called},
             "implementations": pooled, "points": points}
 
 

@@ -119,6 +119,12 @@ def timed_changes(changes: list[Change]) -> list[Change]:
     return [c for c in changes if min(c.a.median_s, c.b.median_s) >= NOISE_FLOOR_S]
 
 
+def called_among_timed(changes: list[Change]) -> tuple[int, int]:
+    """(points of at least NOISE_FLOOR_S in both runs, how many of them were called changed)."""
+    timed = timed_changes(changes)
+    return len(timed), sum(c.verdict != SAME for c in timed)
+
+
 def point_key(point: PointRecord) -> tuple:
     return (point.impl, point.m, point.n_x, point.dtype, point.order, point.threads)
 
