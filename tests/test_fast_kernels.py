@@ -21,6 +21,7 @@ import impls
 from bench.measure import bandwidth, compute_roof, machine
 from bench.performance import ablation, targets
 from bench.results import folders
+from bench.results.schema import REFERENCE
 from bench.measure.compile_cache import check_compile_cache
 from impls import _fused_kernel as fused
 from impls import _fused_plan as plan
@@ -322,7 +323,11 @@ def test_the_compute_roof_is_measured_on_one_and_all_threads():
 
 def test_targets_quick_run_writes_what_it_measured(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # why: without --output it writes under ./reports/results/
-    status = targets.main(["--quick"])
+    # why --impl: the two kernels judged and one peer (the cheapest to start) cover every check;
+    # every peer at every point would add torch.compile's and a Dask cluster's start-ups (~1.5 min)
+    peer_names = [name for name, impl in impls.IMPLEMENTATIONS.items() if impl.family == "peer"]
+    chosen = ["numba-parallel", "numba-fused", *sorted(peer_names, key=lambda name: name != "sklearn-loss")[:1]]
+    status = targets.main(["--quick", "--impl", *chosen])
     written = list(tmp_path.glob("reports/results/*/targets-*.json"))
     assert len(written) == 1, "one dated file in this machine's folder"
     output = written[0]
@@ -338,7 +343,9 @@ def test_targets_quick_run_writes_what_it_measured(tmp_path, capsys, monkeypatch
     for point, (target, order) in zip(document["points"], [(t, o) for t in targets.TARGET_POINTS for o in "CF"]):
         assert point["fits_in_cache"] == (None if llc is None else point["bytes"] <= llc)
         assert (point["order"], point["threads"]) == (order, target.threads or document["threads"])
-        assert list(point["implementations"]) == [n for n in impls.IMPLEMENTATIONS if n in (target.only or impls.IMPLEMENTATIONS)]
+        timed = {*chosen, REFERENCE, target.judged}
+        assert list(point["implementations"]) == [n for n in impls.IMPLEMENTATIONS
+                                                  if n in (target.only or impls.IMPLEMENTATIONS) and n in timed]
         assert point["fastest"] in impls.IMPLEMENTATIONS
         judged = point["checks"][0]
         entry = point["implementations"][target.judged]
@@ -361,8 +368,22 @@ def test_targets_quick_run_writes_what_it_measured(tmp_path, capsys, monkeypatch
     assert "PASS" in capsys.readouterr().out
 
 
-def test_targets_usage_error_exits_2():
+def test_targets_usage_error_exits_2(capsys):
     assert targets.main(["--repeats", "0"]) == 2
+    assert targets.main(["--impl", "numba-fused", "no-such-kernel"]) == 2
+    assert "--impl: unknown implementation 'no-such-kernel'" in capsys.readouterr().err
+
+
+def test_the_peer_check_compares_with_the_peers_timed_and_fails_without_any():
+    peer = next((name for name, impl in impls.IMPLEMENTATIONS.items() if impl.family == "peer"), None)
+    if peer is None:
+        pytest.skip("no peer is installed (pip install -e .[peers])")
+    measured = {"status": "measured", "median_s": 1.0}
+    entries = {"numba-parallel": dict(measured, median_s=0.5), peer: measured}
+    check = targets._peer_check("numba-parallel", entries, {"numba-parallel": 0.5, peer: 1.0})
+    assert (check["peers"], check["value"], check["passed"]) == ([peer], 2.0, True)
+    alone = targets._peer_check("numba-parallel", {"numba-parallel": entries["numba-parallel"]}, {"numba-parallel": 0.5})
+    assert not alone["passed"] and alone["detail"].startswith("no peer was timed")
 
 
 def test_ablation_stages_time_the_kernel_stage_by_stage(capsys, tmp_path):

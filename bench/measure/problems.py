@@ -34,6 +34,20 @@ class Problem(NamedTuple):
     error: str | None  # why the reference could not be computed
 
 
+def registered_impls() -> tuple[str, ...]:
+    """Names of every registered implementation, in registry order (read at call time)."""
+    return tuple(impls.IMPLEMENTATIONS)
+
+
+def check_impls(names) -> tuple[str, ...]:
+    """The given implementation names, each checked against the registry (order kept, no repeats)."""
+    known = registered_impls()
+    for name in names:
+        if name not in known:
+            raise ValueError(f"unknown implementation {name!r}; registered: {', '.join(known)}")
+    return tuple(dict.fromkeys(names))
+
+
 def kernel_args(m: int, n_x: int, dtype: str, order: str) -> tuple:
     """Validated ``(w, b, X, Y)`` of :func:`impls.make_problem` (validated once, not per call)."""
     X, Y, w, b = impls.make_problem(m, n_x, dtype=np.dtype(dtype), order=order)

@@ -44,7 +44,7 @@ from bench.measure.compute_roof import attainable_fields, math_of_samples
 from bench.measure.machine import kernel_plan_line, last_level_cache_bytes, machine_info
 from bench.performance.target_lines import MATH_ONLY, READ_ONCE, cache_lines, compute_roof_line, point_lines
 from bench.measure.timing import PAUSE_S, Step, interleaved_times, mismatch, timed_call
-from bench.measure.problems import describe_error, kernel_args, prepared_call
+from bench.measure.problems import check_impls, describe_error, kernel_args, prepared_call
 from bench.results.folders import dated_path, machine_folder
 from bench.results.writing import RESULTS_DIR, now_iso, write_json_atomically
 from bench.measure.threads import limited_threads
@@ -114,11 +114,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--output", type=Path, default=None,
                         help="JSON file to write (default: targets-YYYYmmdd-HHMMSS.json in this machine's folder "
                              f"of {RESULTS_DIR}/, copied to {LATEST_COPY} when complete)")
+    parser.add_argument("--impl", nargs="+", metavar="NAME",
+                        help=f"time only these implementations, besides {REFERENCE} and the kernel each target "
+                             "judges (default: every registered one); the peer check then compares with the "
+                             "peers named")
     parser.add_argument("--dask-scheduler", metavar="ADDRESS",
                         help="time dask-distributed on the Dask scheduler at ADDRESS (tcp://… or tls://…, "
                              "as for vecbench run; default: DASK_SCHEDULER_ADDRESS, else an embedded "
                              "cluster on this machine's loopback)")
     args = parser.parse_args(argv)
+    try:
+        args.impl = check_impls(args.impl) if args.impl else None
+    except ValueError as exc:
+        parser.error(f"--impl: {exc}")
     if args.repeats is None:
         args.repeats = QUICK_ROUNDS if args.quick else DEFAULT_ROUNDS
     return args
@@ -219,11 +227,11 @@ def _slow_call_s(entry: dict) -> float | None:
 def _peer_check(fastest: str, entries: dict, medians: dict) -> dict:
     """Is ``fastest`` ahead of every peer? A peer skipped as too slow counts with its measured
     first call or predicted time (said so in the detail); a failed peer makes the check fail."""
-    peer_names = [name for name, impl in impls.IMPLEMENTATIONS.items() if impl.family == "peer"]
+    peer_names = [name for name, impl in impls.IMPLEMENTATIONS.items() if impl.family == "peer" and name in entries]
     check = {"name": "ahead_of_every_peer", "threshold": None, "peers": peer_names}
     if not peer_names:
-        return {**check, "value": None, "passed": False,
-                "detail": "no peer is installed (pip install -e .[peers]): nothing to compare with"}
+        return {**check, "value": None, "passed": False, "detail": "no peer was timed (none is installed: "
+                "pip install -e .[peers]; or --impl named none): nothing to compare with"}
     failed = [name for name in peer_names if entries[name]["status"] == "failed"]
     if failed:
         return {**check, "value": None, "passed": False, "detail": f"peer failed: {', '.join(failed)}"}
@@ -287,11 +295,20 @@ def measure_point(point: TargetPoint, order: str, rounds: int, bandwidth: dict, 
 # ---------------------------------------------------------------------------------------------
 
 
+def _only(point: TargetPoint, chosen: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """The implementations to time at ``point``: its own choice, narrowed to ``chosen`` (--impl)
+    and the two it cannot go without (the reference and the kernel it judges)."""
+    if chosen is None:
+        return point.only
+    wanted = {*chosen, REFERENCE, point.judged}
+    return tuple(name for name in (point.only or impls.IMPLEMENTATIONS) if name in wanted)
+
+
 def run(args: argparse.Namespace, document: dict) -> None:
     """Measure everything into ``document`` (written after every point)."""
     threads = document["threads"]
     divisor = QUICK_M_DIVISOR if args.quick else 1
-    points = [dataclasses.replace(p, m=max(1, p.m // divisor)) for p in TARGET_POINTS]
+    points = [dataclasses.replace(p, m=max(1, p.m // divisor), only=_only(p, args.impl)) for p in TARGET_POINTS]
     with limited_threads(threads):
         document["thread_settings"] = peers.set_threads(threads)
         document["machine"] = machine_info()

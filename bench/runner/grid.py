@@ -109,20 +109,6 @@ def is_isolated(name: str) -> bool:
     return impl is not None and impl.family in ISOLATED_FAMILIES
 
 
-def registered_impls() -> tuple[str, ...]:
-    """Names of every registered implementation, in registry order (read at call time)."""
-    return tuple(impls.IMPLEMENTATIONS)
-
-
-def check_impls(names) -> tuple[str, ...]:
-    """The given implementation names, each checked against the registry (order kept, no repeats)."""
-    known = registered_impls()
-    for name in names:
-        if name not in known:
-            raise ValueError(f"unknown implementation {name!r}; registered: {', '.join(known)}")
-    return tuple(dict.fromkeys(names))
-
-
 def check_choices(name: str, values, allowed: tuple[str, ...]) -> tuple[str, ...]:
     for value in values:
         if value not in allowed:

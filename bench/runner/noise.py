@@ -28,7 +28,8 @@ from bench.measure.machine import machine_info
 from bench.results.folders import dated_path, machine_folder
 from bench.results.writing import now_iso, write_json_atomically
 from bench.runner.command import measure, new_results
-from bench.runner.grid import PRESETS, check_impls
+from bench.measure.problems import check_impls
+from bench.runner.grid import PRESETS
 from bench.runner.settings import check_threads, make_settings
 from impls.model import Prepared, validated
 

@@ -29,7 +29,8 @@ from bench.results.schema import BASELINE, MEASURED, POINT_FIELDS, Point, entry_
 from bench.results.units import format_seconds
 from bench.results.writing import now_iso
 from bench.runner.budget import FREE_ELEMENTS, PROBE_ELEMENTS, Prediction, Predictor
-from bench.runner.grid import is_isolated, registered_impls
+from bench.measure.problems import registered_impls
+from bench.runner.grid import is_isolated
 from bench.runner.settings import RunSettings
 from bench.runner.sizes import Outcome, measure_size, record_rounds
 

@@ -13,7 +13,8 @@ import numba
 
 from bench.measure import memory
 from bench.results.schema import DTYPES, ORDERS
-from bench.runner.grid import PRESETS, RunGrid, check_choices, check_impls, registered_impls
+from bench.measure.problems import check_impls, registered_impls
+from bench.runner.grid import PRESETS, RunGrid, check_choices
 
 
 @dataclass(frozen=True)
