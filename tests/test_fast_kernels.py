@@ -23,6 +23,7 @@ from bench.performance import ablation, targets
 from bench.results import folders
 from bench.results.schema import REFERENCE
 from bench.measure.compile_cache import check_compile_cache
+from bench.measure.problems import kernel_args
 from impls import _fused_kernel as fused
 from impls import _fused_plan as plan
 from impls import logistic, peers
@@ -389,9 +390,15 @@ def test_the_peer_check_compares_with_the_peers_timed_and_fails_without_any():
 def test_ablation_stages_time_the_kernel_stage_by_stage(capsys, tmp_path):
     result = ablation.measure(3000, 37, "F", 1, 2)
     assert list(result["stages"]) == list(ablation.STAGES)
+    read_s, cached = result["read_once"]["median_s"], result["step_in_cache"]
     for stage in result["stages"].values():
         assert stage["median_s"] > 0
         assert stage["fraction_of_floor"] == pytest.approx(stage["floor_s"] / stage["median_s"])
+        assert stage["fraction_of_read_once"] == pytest.approx(read_s / stage["median_s"])
+    whole_s = result["stages"][ablation.WHOLE_STEP_STAGE]["median_s"]
+    assert cached["read_plus_in_cache_over_step"] == pytest.approx((read_s + cached["median_s"]) / whole_s)
+    assert cached["overlap_bound"] == pytest.approx((read_s + cached["median_s"]) / max(read_s, cached["median_s"]))
+    assert cached["samples"] >= 3000 and len(cached["times_s"]) == 2
     output = tmp_path / "ablation.json"
     assert ablation.main(["--m", "2e3", "--n-x", "3", "--order", "C", "--threads", "1", "--rounds", "3",
                           "--output", str(output)]) == 0
@@ -409,6 +416,22 @@ def test_ablation_stages_time_the_kernel_stage_by_stage(capsys, tmp_path):
         assert ablation.main(["--m", "2e3", "--n-x", "3", "--threads", "1", "--rounds", "1"]) == 0
     written = list(tmp_path.glob("reports/results/*/ablation-*.json"))
     assert len(written) == 1 and folders.FOLDER_PATTERN.match(written[0].parent.name)
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_step_in_cache_repeats_the_whole_step_on_the_first_block(order):
+    """Its call is run_blocks' whole step on X's first block, ``repeats`` times, with the walk and
+    block it was given: the checksum is the block's own step, unscaled, times the repeats."""
+    w, b, X, Y = kernel_args(5000, 7, "float64", order)
+    variant = plan.default_variant(order, 7)
+    args = plan.driver_args(w, b, X, Y, variant)
+    block = args[-1]
+    call, samples, x_bytes = compute_roof.step_in_cache(args, 5000, 1)
+    repeats = samples // block
+    assert samples >= 5000 and samples == repeats * block and x_bytes == block * 7 * 8
+    sliced = np.asfortranarray(X[:, :block]) if order == "F" else np.ascontiguousarray(X[:, :block])
+    dw, db, cost = fused.fused_step(*plan.driver_args(w, b, sliced, Y[:, :block], variant))
+    assert call() == pytest.approx(repeats * block * (cost + db + dw[0]), rel=1e-9)
 
 
 @pytest.mark.parametrize("order", ["C", "F"])

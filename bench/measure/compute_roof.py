@@ -7,6 +7,9 @@ nor than ``m`` samples of its own per-sample math (loss, ``dz``, sums); the lowe
 ``"compute_roof"`` item of the ``"bandwidth"`` dict); :func:`math_of_samples` is the same work
 for ``m`` samples, timed by ``vecbench targets`` and ``ablation`` in the same rounds as the step;
 :func:`attainable_fields` turns both roofs into a point's attainable bound.
+:func:`step_in_cache` is the whole step's arithmetic (logits, math, dw) on a block of X that
+stays in cache: what a step would cost if reading X from memory were free (``vecbench
+ablation`` times it beside the step, to show whether memory and arithmetic overlap).
 """
 
 from __future__ import annotations
@@ -79,3 +82,45 @@ def attainable_fields(read_s: float | None, math_s: float | None, median_s: floa
     fraction = attainable / median_s if median_s else None
     return {"attainable_s": attainable, "bound_by": "memory" if read_s >= math_s else "compute",
             "fraction_of_attainable": fraction}
+
+
+@numba.njit(cache=True)
+def _repeat_blocks(w, b, X, y, walk, block, repeats):
+    """run_blocks over all of ``y``'s samples ``repeats`` times; returns a checksum."""
+    n_blocks = (y.shape[0] + block - 1) // block
+    total = 0.0
+    for _ in range(repeats):
+        dw, db, cost = fused.run_blocks(w, b, X, y, walk, block, 0, n_blocks, fused.WHOLE_STEP)
+        total += cost + db + dw[0]
+    return total
+
+
+@numba.njit(cache=True, parallel=True)
+def _repeat_blocks_on_threads(w, b, X, y, walk, block, repeats, threads):
+    """_repeat_blocks on each of ``threads`` threads at once (each core reads its own cached X)."""
+    totals = np.empty(threads)
+    for t in numba.prange(threads):
+        totals[t] = _repeat_blocks(w, b, X, y, walk, block, repeats)
+    return totals.sum()
+
+
+def step_in_cache(driver_args: tuple, m: int, threads: int):
+    """A call doing the whole step of at least ``m`` samples on ``threads`` threads, with the walk
+    and block of ``driver_args`` (``_fused_plan.driver_args``) but on the first block of X only,
+    again and again, so that X is read from cache (L2, or L3 for blocks larger than L2); returns
+    (the call, the samples it does, the bytes of its X). why one whole block: a smaller X would
+    shorten the kernels' loops and spread their per-block work over fewer samples. why a separate compiled loop per thread count: one thread needs no parallel region,
+    whose first compilation takes half a minute."""
+    w, b, X, y, walk, block = driver_args
+    n_x = w.shape[0]
+    feature_major = X.shape[0] == n_x and X.shape[1] == y.shape[0]
+    count = min(y.shape[0], block)
+    small_X = np.ascontiguousarray(X[:, :count] if feature_major else X[:count])
+    small_y = np.ascontiguousarray(y[:count])
+    repeats = max(1, math.ceil(m / (count * threads)))
+    if threads == 1:
+        _repeat_blocks(w, b, small_X, small_y, walk, block, 1)  # compiled or loaded outside the timing
+        return (lambda: _repeat_blocks(w, b, small_X, small_y, walk, block, repeats)), repeats * count, small_X.nbytes
+    _repeat_blocks_on_threads(w, b, small_X, small_y, walk, block, 1, threads)
+    return ((lambda: _repeat_blocks_on_threads(w, b, small_X, small_y, walk, block, repeats, threads)),
+            repeats * count * threads, small_X.nbytes)

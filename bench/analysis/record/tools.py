@@ -80,6 +80,12 @@ def ablation_section(path: Path) -> str:
         extra = "; ".join(f"{k} {format_fraction(v)}" for k, v in stage.items()
                           if "roof" in k and isinstance(v, (int, float)))
         rows.append([name, format_seconds(stage["median_s"]), format_fraction(stage["fraction_of_floor"]), extra])
+    read, cached = document.get("read_once"), document.get("step_in_cache")
+    if read and cached:  # why a check: files before 2026-12-02 evening have neither
+        rows.append(["read X and Y once (same rounds)", format_seconds(read["median_s"]), "", ""])
+        rows.append(["whole step, X in cache", format_seconds(cached["median_s"]), "",
+                     f"read + this = {format_fraction(cached['read_plus_in_cache_over_step'])}× the whole step "
+                     f"(1: they add up; {format_fraction(cached['overlap_bound'])}: they overlap completely)"])
     has_extra = any(row[-1] for row in rows)
     rows = [row if has_extra else row[:-1] for row in rows]
     return head + "\n\n" + table(["stage", "median", "fraction of the floor", *(["more"] if has_extra else [])],
