@@ -200,7 +200,7 @@ def candidates(regime: Regime) -> list[Variant]:
     found = [default_variant(regime.order, n_x, tuning) for tuning in (HOST_TUNING, *TUNINGS)]
     for walk in ORDER_WALKS[regime.order]:
         if walk == SAMPLE_MAJOR_TRANSPOSED and n_x >= 32:
-            continue  # why: the copy costs more than it saves with many features (see TRANSPOSE_BY_SAMPLE_FROM)
+            continue  # why: the copy costs more than it saves with many features
         if walk in (FEATURE_MAJOR_FEW, SAMPLE_MAJOR_FEW) and n_x > FEW_FEATURES:
             continue  # why: compiled for 1..FEW_FEATURES features only
         sizes = CANDIDATE_GROUPED_BLOCK_BYTES if walk == SAMPLE_MAJOR_GROUPED else CANDIDATE_BLOCK_BYTES

@@ -117,7 +117,7 @@ def _sizes(tuning: plan.Tuning) -> list[tuple[int, int]]:
         if threshold:
             thresholds += [threshold - 1, threshold + 3]
     sizes = set()
-    for n_x in (1, 2, 3, 4, 5, fused.TRANSPOSE_BY_SAMPLE_FROM, 37, *thresholds):
+    for n_x in (1, 2, 3, 4, fused.TILES_FROM_FEATURES, 10, 37, *thresholds):
         for block in {_block(n_x, "C", tuning), _block(n_x, "F", tuning)}:
             sizes |= {(m, n_x) for m in (1, 5, block - 1, block, block + 1, 3 * block + 7)}
     return sorted(sizes)
@@ -140,13 +140,15 @@ def test_block_boundaries(name, tuning, m, n_x, order):
     assert_matches(impls.Gradients(dw.reshape(w.shape), db, cost), reference_step(w, b, X, Y), np.float64)
 
 
-@pytest.mark.parametrize("n_x", range(1, 13))
-def test_transpose_block_copies_every_feature_of_every_sample(n_x):
-    XT = np.arange(300.0 * n_x).reshape(300, n_x)
-    scratch = np.full((n_x, 200 + 8), np.nan)
-    fused._transpose_block(XT, 37, 237, scratch)
-    np.testing.assert_array_equal(scratch[:, :200], XT[37:237].T)
-    assert np.isnan(scratch[:, 200:]).all()
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("n_x", range(1, 18))
+def test_transpose_block_copies_every_feature_of_every_sample(n_x, dtype):
+    XT = np.arange(300.0 * n_x).reshape(300, n_x).astype(dtype)
+    for start, stop in ((37, 237), (37, 240), (5, 8), (0, 300)):  # whole tiles of four samples, and left over
+        scratch = np.full((n_x, stop - start + 8), np.nan)
+        fused._transpose_block(XT, start, stop, scratch)
+        np.testing.assert_array_equal(scratch[:, : stop - start], XT[start:stop].T)
+        assert np.isnan(scratch[:, stop - start :]).all()
 
 
 def _f_walk(n_x: int, tuning: plan.Tuning) -> int:
