@@ -21,6 +21,7 @@ import numba
 import numpy as np
 
 from impls import _fused_kernel as fused
+from impls import _fused_plan
 
 #: Samples per block: the kernels' largest block (z, y, dz and the lanes, 4 × 16 KiB, in L2).
 BLOCK = fused.MAX_BLOCK
@@ -109,12 +110,13 @@ def step_in_cache(driver_args: tuple, m: int, threads: int):
     and block of ``driver_args`` (``_fused_plan.driver_args``) but on the first block of X only,
     again and again, so that X is read from cache (L2, or L3 for blocks larger than L2); returns
     (the call, the samples it does, the bytes of its X). why one whole block: a smaller X would
-    shorten the kernels' loops and spread their per-block work over fewer samples. why a separate compiled loop per thread count: one thread needs no parallel region,
-    whose first compilation takes half a minute."""
+    shorten the kernels' loops and spread their per-block work over fewer samples. why a separate
+    compiled loop per thread count: one thread needs no parallel region, whose first compilation
+    takes half a minute."""
     w, b, X, y, walk, block = driver_args
-    n_x = w.shape[0]
-    feature_major = X.shape[0] == n_x and X.shape[1] == y.shape[0]
     count = min(y.shape[0], block)
+    # why the walk, not X's shape: a square X (n_x == m) reads the same either way round
+    feature_major = walk in _fused_plan.ORDER_WALKS["C"]
     small_X = np.ascontiguousarray(X[:, :count] if feature_major else X[:count])
     small_y = np.ascontiguousarray(y[:count])
     repeats = max(1, math.ceil(m / (count * threads)))
