@@ -342,6 +342,17 @@ def test_noise_rates_count_false_changes_and_detections_on_known_files(tmp_path)
     assert found["detected"] == found["points_slowed"] > 0 and found["detection_rate"] == 1.0
 
 
+def test_the_noise_verdict_shows_a_rate_just_past_its_bar_as_past_it():
+    from bench.results.units import format_percent
+    from bench.runner.noise import verdict_text
+
+    assert [format_percent(r) for r in (0.0, 0.05, 4 / 74, 1 / 76, 8 / 9, 1.0)] == [
+        "0%", "5%", "5.4%", "1.3%", "88.9%", "100%"]
+    text = verdict_text({"false_change_rate": 4 / 74, "detection_rate": 1.0}, 1.25)
+    assert text.startswith("NOT trusted") and "5.4% false changes (bar 5%)" in text
+    assert verdict_text({"false_change_rate": 0.05, "detection_rate": 0.9}, 1.25).startswith("trusted")
+
+
 def test_an_older_file_without_canary_still_resumes_loads_and_compares(tmp_path, capsys):
     """A results file written before interleaving (sorted rounds, no canary, no parallelism),
     interrupted: --resume completes it, and it loads and compares (with a note)."""

@@ -17,6 +17,13 @@ def format_fraction(value: float) -> str:
     return f"{value:.2f}" if value >= 0.095 else f"{value:.2g}"
 
 
+def format_percent(rate: float) -> str:
+    """A rate as a whole percentage, with one decimal where rounding would hide a part of a
+    percent (0.054 → '5.4%', not '5%' beside a bar of 5 %)."""
+    percent = rate * 100
+    return f"{percent:.0f}%" if abs(percent - round(percent)) < 0.05 else f"{percent:.1f}%"
+
+
 def format_seconds(seconds: float, digits: int = 3) -> str:
     """Seconds with a unit and ``digits`` significant digits: 0.001234 → '1.23 ms', 250 → '250 s'."""
     if seconds == 0:

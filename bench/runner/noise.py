@@ -24,6 +24,7 @@ from bench.analysis.paired import canary_summary
 from bench.cli import OneLineParser, size_type
 from bench.results.reading import load_results
 from bench.results.schema import REFERENCE, RESULTS_DIR
+from bench.results.units import format_percent
 from bench.measure.machine import machine_info
 from bench.results.folders import dated_path, machine_folder
 from bench.results.writing import now_iso, write_json_atomically
@@ -105,9 +106,11 @@ def verdict_text(found: dict, factor: float) -> str:
         return "no verdict: too few points slower than 50 µs (use a larger --preset)"
     if false <= MAX_FALSE_RATE and detect >= MIN_DETECTION:
         return (f"trusted: compare told a {factor:g}× change from this machine's noise "
-                f"({false:.0%} false changes ≤ {MAX_FALSE_RATE:.0%}, {detect:.0%} detected ≥ {MIN_DETECTION:.0%})")
-    return (f"NOT trusted for {factor:g}× changes here: {false:.0%} false changes (bar {MAX_FALSE_RATE:.0%}), "
-            f"{detect:.0%} detected (bar {MIN_DETECTION:.0%}); compare larger changes only, or measure on a quieter machine")
+                f"({_percent(false)} false changes ≤ {_percent(MAX_FALSE_RATE)}, "
+                f"{_percent(detect)} detected ≥ {_percent(MIN_DETECTION)})")
+    return (f"NOT trusted for {factor:g}× changes here: {_percent(false)} false changes (bar {_percent(MAX_FALSE_RATE)}), "
+            f"{_percent(detect)} detected (bar {_percent(MIN_DETECTION)}); compare larger changes only, "
+            "or measure on a quieter machine")
 
 
 def parse_args(argv: list[str]):
@@ -184,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _percent(rate: float | None) -> str:
-    return "n/a" if rate is None else f"{rate:.0%}"
+    return "n/a" if rate is None else format_percent(rate)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,6 +27,7 @@ from bench.cli import OneLineParser
 from bench.results.folders import files_of, machine_folders
 from bench.results.reading import load_results
 from bench.results.schema import REFERENCE_RUN, RESULTS_DIR
+from bench.results.units import format_percent
 from bench.runner.grid import PRESETS
 
 README = Path("README.md")
@@ -90,9 +91,9 @@ def noise_block(results_dir: Path = RESULTS_DIR) -> str:
     return (f"On {machine.get('cpu', '?')} (LLVM CPU `{machine.get('llvm_cpu', '?')}`, "
             f"{machine.get('cores', '?')} cores), [`{path.name}`]({link}): compare called "
             f"{document['false_changes']} of {document['points_unchanged']} unchanged points changed "
-            f"({document['false_change_rate']:.0%}) and found {document['detected']} of "
+            f"({format_percent(document['false_change_rate'])}) and found {document['detected']} of "
             f"{document['points_slowed']} points of the copy {document['factor']:g}× slower "
-            f"({document['detection_rate']:.0%}); noise between the runs σ = {document['noise_sigma']:.1%}; "
+            f"({format_percent(document['detection_rate'])}); noise between the runs σ = {document['noise_sigma']:.1%}; "
             f"canary range {' / '.join(f'{ranges[r]:.2f}×' for r in ('a', 'b') if ranges.get(r))}. "
             + agreement_sentence(document.get("speedup_agreement"), most=3)
             + f"Verdict: {document['verdict']}.")

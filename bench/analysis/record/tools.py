@@ -12,7 +12,7 @@ from bench.analysis.report.speed import headline
 from bench.analysis.scale import scale_figures
 from bench.results.reading import load_results
 from bench.results.scale import load_scale_results
-from bench.results.units import format_duration, format_fraction, format_seconds
+from bench.results.units import format_duration, format_fraction, format_percent, format_seconds
 
 
 def duration(started: str | None, finished: str | None) -> str:
@@ -128,7 +128,7 @@ def noise_section(path: Path) -> str:
 
     def rate(count: str, total: str, share: str) -> str:
         value = document.get(share)
-        return f"{document.get(count)} of {document.get(total)}" + ("" if value is None else f" ({value:.0%})")
+        return f"{document.get(count)} of {document.get(total)}" + ("" if value is None else f" ({format_percent(value)})")
 
     ranges = document.get("canary_range") or {}
     rows = [[f"`{document.get('preset')}`", f"{document.get('impl')} ×{document.get('factor'):g}",
