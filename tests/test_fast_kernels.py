@@ -387,6 +387,9 @@ def test_the_peer_check_compares_with_the_peers_timed_and_fails_without_any():
     assert (check["peers"], check["value"], check["passed"]) == ([peer], 2.0, True)
     alone = targets._peer_check("numba-parallel", {"numba-parallel": entries["numba-parallel"]}, {"numba-parallel": 0.5})
     assert not alone["passed"] and alone["detail"].startswith("no peer was timed")
+    # a peer the fastest: the value is the best peer over the suite's fastest, below 1
+    behind = targets._peer_check(peer, entries, {"numba-parallel": 0.5, peer: 0.4})
+    assert (behind["value"], behind["passed"]) == (0.8, False)
 
 
 def test_ablation_stages_time_the_kernel_stage_by_stage(capsys, tmp_path):

@@ -172,3 +172,18 @@ def test_a_point_judged_by_the_attainable_bound_shows_that_fraction_and_the_read
     row = targets_table(source).splitlines()[-1]
     assert "| `numba-parallel` |" in row and "**0.81** ≥ 0.75 of attainable (0.56 of the read)" in row
     assert "fraction_of_attainable" not in row  # not shown again as an unknown check
+
+
+def test_a_fraction_just_below_its_bar_is_not_rounded_onto_it():
+    from bench.analysis.record.targets import targets_table
+    from bench.performance.target_lines import _format_check
+    from bench.results.units import format_against
+
+    assert [format_against(v, 0.85) for v in (0.849, 0.8499, 0.85, 0.851, 0.93)] == [
+        "0.849", "0.8499", "0.85", "0.851", "0.93"]
+    source = json.loads((RESULTS / ZEN5_TARGETS).read_text())
+    point = source["points"][0]
+    point["checks"][0].update(name="fraction_of_read_once", value=0.849, threshold=0.85, passed=False)
+    source["points"] = [point]
+    assert "| 0.849 ≥ 0.85" in targets_table(source)
+    assert _format_check(point["checks"][0]).startswith(f"FAIL {point['checks'][0]['implementation']} at 0.849 of")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.results.schema import REFERENCE
-from bench.results.units import format_fraction, format_ratio, format_seconds
+from bench.results.units import format_against, format_fraction, format_ratio, format_seconds
 
 #: The name of the read of X and Y timed beside the implementations (see targets.measure_point).
 READ_ONCE = "(read X and Y once)"
@@ -19,15 +19,16 @@ def _fraction(value: float | None) -> str:
 
 def _format_check(check: dict) -> str:
     value = check.get("value")
+    judged = "n/a" if value is None else format_against(value, check.get("threshold"))
     if check["name"] == "fraction_of_read_once":
-        text = (f"{check['implementation']} at {_fraction(value)} of a read of X and Y in the same rounds "
+        text = (f"{check['implementation']} at {judged} of a read of X and Y in the same rounds "
                 f"(≥ {check['threshold']})")
         if check.get("fraction_of_attainable") is not None:
             text += f"; {format_fraction(check['fraction_of_attainable'])} of the attainable bound"
         if check.get("fraction_of_floor") is not None:
             text += f"; {format_fraction(check['fraction_of_floor'])} of the probe's floor"
     elif check["name"] == "fraction_of_attainable":
-        text = (f"{check['implementation']} at {_fraction(value)} of the attainable bound, the slower of the "
+        text = (f"{check['implementation']} at {judged} of the attainable bound, the slower of the "
                 f"read and the per-sample math in the same rounds (≥ {check['threshold']}); "
                 f"{_fraction(check.get('fraction_of_read_once'))} of the read")
     elif check["name"].startswith("speedup"):

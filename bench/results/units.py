@@ -17,6 +17,17 @@ def format_fraction(value: float) -> str:
     return f"{value:.2f}" if value >= 0.095 else f"{value:.2g}"
 
 
+def format_against(value: float, bar: float) -> str:
+    """:func:`format_fraction`, with more decimals while rounding would make ``value`` read as
+    ``bar`` (0.849 beside a bar of 0.85 is '0.849', not '0.85')."""
+    text = format_fraction(value)
+    for digits in (3, 4):
+        if value == bar or float(text) != bar:
+            break
+        text = f"{value:.{digits}f}"
+    return text
+
+
 def format_percent(rate: float) -> str:
     """A rate as a whole percentage, with one decimal where rounding would hide a part of a
     percent (0.054 → '5.4%', not '5%' beside a bar of 5 %)."""

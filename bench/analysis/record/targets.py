@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bench.analysis.report.markdown import table
 from bench.results.schema import REFERENCE
-from bench.results.units import format_fraction, format_ratio, format_seconds
+from bench.results.units import format_against, format_fraction, format_ratio, format_seconds
 from impls import _fused_plan
 
 #: the yardsticks a point may be judged by (fraction_of_attainable: the slower of the read and the
@@ -58,7 +58,7 @@ def _fractions(check: dict | None) -> str:
     a fraction of the attainable bound says so, with the fraction of the read in brackets."""
     if check is None or check.get("value") is None:
         return "—"
-    text = _mark(format_fraction(check["value"]), check["passed"]) + f" ≥ {check['threshold']}"
+    text = _mark(format_against(check["value"], check["threshold"]), check["passed"]) + f" ≥ {check['threshold']}"
     if check["name"] == "fraction_of_attainable":
         other = check.get("fraction_of_read_once")
         return text + " of attainable" + (f" ({format_fraction(other)} of the read)" if other is not None else "")
