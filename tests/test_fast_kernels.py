@@ -242,8 +242,13 @@ def test_a_peer_whose_library_is_missing_is_not_available(monkeypatch):
 def test_bandwidth_probe_reports_the_schema_fields():
     result = bandwidth.measure_read_bandwidth(2, array_bytes=8 * 2**20, repeats=2)
     assert set(result) == {"single_thread_GBps", "multi_thread_GBps", "multi_threads", "array_bytes",
-                           "repeats", "method", "sized_by", "compute_roof"}
+                           "repeats", "method", "sized_by", "compute_roof", "single_thread_streams",
+                           "multi_thread_streams"}
     assert result["single_thread_GBps"] > 0 and result["multi_thread_GBps"] > 0
+    assert {result["single_thread_streams"], result["multi_thread_streams"]} <= {1, bandwidth.STREAMS}
+    assert bandwidth.read_streams(result, 1) == result["single_thread_streams"]
+    assert bandwidth.read_streams(result, 2) == result["multi_thread_streams"]
+    assert bandwidth.read_streams({"multi_thread_GBps": 1.0}, 2) == 1  # a probe from before the streams
     assert result["array_bytes"] == 8 * 2**20 and result["repeats"] == 2
     with pytest.raises(ValueError, match="threads"):
         bandwidth.measure_read_bandwidth(0)
@@ -267,6 +272,22 @@ def test_read_once_sums_every_element_in_either_memory_order():
     assert bandwidth.read_once(np.asfortranarray(X)) == 66.0
     with pytest.raises(ValueError, match="contiguous"):
         bandwidth.read_once(X[:, ::2])
+    with pytest.raises(ValueError, match="streams must be one of"):
+        bandwidth.read_once(X, streams=3)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("length", [1, 7, 16, 17, 1001])
+def test_the_streamed_read_sums_every_element_once(threads, length):
+    values = np.arange(1.0, length + 1.0)  # why integers: every partial sum is exact
+    expected = length * (length + 1) / 2  # Gauss, not the code under test
+    previous = numba.get_num_threads()
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    try:
+        assert bandwidth.read_once(values, streams=bandwidth.STREAMS) == expected
+        assert bandwidth.read_once(values.reshape(1, -1), values[:1], streams=bandwidth.STREAMS) == expected + 1.0
+    finally:
+        numba.set_num_threads(previous)
 
 
 def test_cache_sizes_are_read_from_sysfs(tmp_path):

@@ -24,7 +24,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from bench.measure.bandwidth import floor_fields, measure_read_bandwidth, read_once
+from bench.measure.bandwidth import floor_fields, measure_read_bandwidth, read_once, read_streams
 from bench.measure.compute_roof import attainable_fields, math_of_samples, step_in_cache
 from bench.measure.machine import machine_info
 from bench.measure.problems import kernel_args
@@ -84,10 +84,11 @@ def measure(m: int, n_x: int, order: str, threads: int, rounds: int) -> dict:
         kernels = {name: stage_kernel(stages) for name, stages in STAGES.items()}
         math_call, math_samples = math_of_samples(m, threads)
         cached_call, cached_samples, cached_bytes = step_in_cache(args, m, threads)
-        read_once(X, Y)  # compiled (or loaded from cache) outside the timing
+        streams = read_streams(bandwidth, threads)  # why: the probe's faster way to read, on this machine
+        read_once(X, Y, streams=streams)  # compiled (or loaded from cache) outside the timing
         # why no pause: only Numba's own pool runs here, no BLAS threads to let go idle first
         times = interleaved_times({**kernels, MATH_ALONE: math_call, STEP_IN_CACHE: cached_call,
-                                   READ_ONCE: lambda: read_once(X, Y)}, (), rounds, pause_s=0.0)
+                                   READ_ONCE: lambda: read_once(X, Y, streams=streams)}, (), rounds, pause_s=0.0)
     # why scaled: these calls do whole blocks on every thread, a little more than m samples
     math_s = statistics.median(times.pop(MATH_ALONE)) * m / math_samples
     cached_times = times.pop(STEP_IN_CACHE)
@@ -105,7 +106,7 @@ def measure(m: int, n_x: int, order: str, threads: int, rounds: int) -> dict:
     return {"bandwidth": bandwidth, "variant": variant.name, "variant_source": source, "block": args[-1],
             "stages": stages, "per_sample_math": {"median_s": math_s, "samples_per_s": m / math_s,
                                                   **attainable_fields(floor_s, math_s, None)},
-            "read_once": {"median_s": read_s, "times_s": read_times},
+            "read_once": {"median_s": read_s, "times_s": read_times, "streams": streams},
             "step_in_cache": {"median_s": cached_s, "times_s": cached_times, "samples": cached_samples,
                               "x_bytes": cached_bytes,
                               # why: the whole step against the read of X plus its arithmetic on cached X,

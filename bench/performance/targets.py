@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import impls
-from bench.measure.bandwidth import floor_fields, measure_read_bandwidth, read_once
+from bench.measure.bandwidth import floor_fields, measure_read_bandwidth, read_once, read_streams
 from bench.measure.compile_cache import check_compile_cache
 from bench.measure.compute_roof import attainable_fields, math_of_samples
 from bench.measure.machine import kernel_plan_line, last_level_cache_bytes, machine_info
@@ -272,14 +272,16 @@ def measure_point(point: TargetPoint, order: str, rounds: int, bandwidth: dict, 
     # timed in the same rounds as the implementations; fraction_of_read_once compares like
     # with like (also when X and Y fit in the cache).
     read_args = (X, Y)
-    read_once(*read_args)  # compiled or loaded from cache outside the timed rounds
+    streams = read_streams(bandwidth, threads)  # why: the probe's faster way to read, on this machine
+    read_once(*read_args, streams=streams)  # compiled or loaded from cache outside the timed rounds
     # why also in the same rounds: the compute roof drifts with the VM's weather as the read does
     math_call, math_samples = math_of_samples(point.m, threads)
-    times = interleaved_times({**kernels, READ_ONCE: lambda: read_once(*read_args), MATH_ONLY: math_call}, (),
+    times = interleaved_times({**kernels, READ_ONCE: lambda: read_once(*read_args, streams=streams), MATH_ONLY: math_call}, (),
                               rounds, pause_s)
     read_seconds = times.pop(READ_ONCE)
     read_median = statistics.median(read_seconds)
-    read = {"median_s": read_median, "times_s": read_seconds, "achieved_GBps": floor["bytes"] / read_median / 1e9}
+    read = {"median_s": read_median, "times_s": read_seconds, "achieved_GBps": floor["bytes"] / read_median / 1e9,
+            "streams": streams}
     math_seconds = times.pop(MATH_ONLY)
     # why scaled: the call does whole blocks on every thread, a little more than m samples
     math_median = statistics.median(math_seconds) * point.m / math_samples
