@@ -22,7 +22,8 @@ from impls import _plan_cache
 from impls._fused_kernel import (FEATURE_MAJOR, FEATURE_MAJOR_FEW, FEATURE_MAJOR_PIPELINED, FEW_FEATURES,
                                  MAX_BLOCK, MIN_BLOCK, SAMPLE_MAJOR, SAMPLE_MAJOR_FEW, SAMPLE_MAJOR_GROUPED,
                                  SAMPLE_MAJOR_GROUPED_DW, SAMPLE_MAJOR_MICRO, SAMPLE_MAJOR_ONE_PASS,
-                                 SAMPLE_MAJOR_PIPELINED, SAMPLE_MAJOR_TRANSPOSED, WHOLE_STEP)
+                                 SAMPLE_MAJOR_PIPELINED, SAMPLE_MAJOR_STREAMS, SAMPLE_MAJOR_TRANSPOSED,
+                                 WHOLE_STEP)
 
 #: Names of the walks, as the plan file and the reports write them.
 WALK_NAMES = {
@@ -37,12 +38,14 @@ WALK_NAMES = {
     SAMPLE_MAJOR_ONE_PASS: "sample-major-one-pass",
     FEATURE_MAJOR_FEW: "feature-major-few",
     SAMPLE_MAJOR_FEW: "sample-major-few",
+    SAMPLE_MAJOR_STREAMS: "sample-major-streams",
 }
 #: The walks each memory order can take (C: X as it is; F: X.T).
 ORDER_WALKS = {
     "C": (FEATURE_MAJOR, FEATURE_MAJOR_PIPELINED, FEATURE_MAJOR_FEW),
     "F": (SAMPLE_MAJOR, SAMPLE_MAJOR_PIPELINED, SAMPLE_MAJOR_TRANSPOSED, SAMPLE_MAJOR_GROUPED,
-          SAMPLE_MAJOR_GROUPED_DW, SAMPLE_MAJOR_MICRO, SAMPLE_MAJOR_ONE_PASS, SAMPLE_MAJOR_FEW),
+          SAMPLE_MAJOR_GROUPED_DW, SAMPLE_MAJOR_MICRO, SAMPLE_MAJOR_ONE_PASS, SAMPLE_MAJOR_FEW,
+          SAMPLE_MAJOR_STREAMS),
 }
 
 
@@ -68,9 +71,10 @@ def format_bytes(count: int) -> str:
 
 def block_size(n_x: int, walk: int, block_bytes: int) -> int:
     """Samples per block: ``block_bytes`` of X (as float64), a multiple of 16, within
-    MIN_BLOCK..MAX_BLOCK (from 16 for SAMPLE_MAJOR_GROUPED, whose blocks are small)."""
+    MIN_BLOCK..MAX_BLOCK (from 16 for SAMPLE_MAJOR_GROUPED and SAMPLE_MAJOR_STREAMS,
+    whose blocks are small: several samples at a time already make long enough reads)."""
     samples = block_bytes // (8 * n_x) // 16 * 16
-    if walk == SAMPLE_MAJOR_GROUPED:
+    if walk == SAMPLE_MAJOR_GROUPED or walk == SAMPLE_MAJOR_STREAMS:
         return max(16, min(MAX_BLOCK, samples))
     return max(MIN_BLOCK, min(MAX_BLOCK, samples))
 

@@ -10,6 +10,8 @@ import dataclasses
 import io
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 import json
 
 import numpy as np
@@ -307,7 +309,10 @@ def test_pytest_benchmark_compare_lists_a_vecbench_run_file(tmp_path):
     assert "skipped-budget" in statuses.values()
     assert all(entry["stats"] is not None for entry in document["benchmarks"])
     assert all(len(entry["stats"]["data"]) <= 200 for entry in document["benchmarks"])
-    tool = shutil.which("pytest-benchmark") or pytest.skip("pytest-benchmark's console script is not on PATH")
+    # why beside sys.executable first: the console script of the environment running these tests,
+    # not another environment's that happens to come first on PATH (it cannot import this project)
+    tool = (shutil.which("pytest-benchmark", path=str(Path(sys.executable).parent)) or shutil.which("pytest-benchmark")
+            or pytest.skip("pytest-benchmark's console script is not on PATH"))
     listed = subprocess.run([tool, "compare", str(tmp_path / "run.json")], capture_output=True, text=True)
     assert listed.returncode == 0, listed.stderr
     for entry in document["benchmarks"]:

@@ -85,7 +85,11 @@ def attainable_fields(read_s: float | None, math_s: float | None, median_s: floa
             "fraction_of_attainable": fraction}
 
 
-@numba.njit(cache=True)
+# why no cache=True here (nor below): Numba's on-disk cache checks only this file's own source,
+# not run_blocks' in impls/_fused_kernel.py; after a kernel change a cached copy ran the old
+# run_blocks, which took a new walk for another one and timed the wrong arithmetic without an
+# error. Compiled per process instead (run_blocks itself still comes from its own cache).
+@numba.njit
 def _repeat_blocks(w, b, X, y, walk, block, repeats):
     """run_blocks over all of ``y``'s samples ``repeats`` times; returns a checksum."""
     n_blocks = (y.shape[0] + block - 1) // block
@@ -96,7 +100,7 @@ def _repeat_blocks(w, b, X, y, walk, block, repeats):
     return total
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(parallel=True)
 def _repeat_blocks_on_threads(w, b, X, y, walk, block, repeats, threads):
     """_repeat_blocks on each of ``threads`` threads at once (each core reads its own cached X)."""
     totals = np.empty(threads)
