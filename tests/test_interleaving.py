@@ -342,6 +342,26 @@ def test_noise_rates_count_false_changes_and_detections_on_known_files(tmp_path)
     assert found["detected"] == found["points_slowed"] > 0 and found["detection_rate"] == 1.0
 
 
+def test_the_noise_summary_names_the_implementations_of_its_false_changes(tmp_path):
+    """An A/A pair where one implementation moved as a whole (as an embedded Dask cluster does
+    from process to process): its points are the false changes, and the summary says so."""
+    from _synthetic_results import build_results, interleave_rounds
+    from bench.analysis.record.tools import false_changes_sentence
+    from bench.runner.noise import rates
+
+    def write(name, seed, scale=None):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(interleave_rounds(build_results(), lambda s, r: 1.0, seed=seed, scale=scale)))
+        return load_results(path)
+
+    found = rates(write("a", 1), write("b", 2, scale={"numba-loops": 0.6}), "torch-cpu")
+    moved = [point for point in found["false_change_points"] if point[0] == "numba-loops"]
+    assert moved and len(moved) == found["false_changes"]
+    assert false_changes_sentence(found["false_change_points"]) == f"False changes by implementation: numba-loops {len(moved)}. "
+    assert false_changes_sentence([["b", 1], ["a", 1], ["b", 1]]) == "False changes by implementation: b 2, a 1. "
+    assert false_changes_sentence([]) == false_changes_sentence(None) == ""
+
+
 def test_the_noise_verdict_shows_a_rate_just_past_its_bar_as_past_it():
     from bench.results.units import format_percent
     from bench.runner.noise import verdict_text

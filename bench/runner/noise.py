@@ -21,6 +21,7 @@ from pathlib import Path
 import impls
 from bench.analysis.compare.verdicts import SAME, SLOWER, compare_runs, speedup_agreement, timed_changes
 from bench.analysis.paired import canary_summary
+from bench.analysis.record.tools import false_changes_sentence
 from bench.cli import OneLineParser, size_type
 from bench.results.reading import load_results
 from bench.results.schema import REFERENCE, RESULTS_DIR
@@ -36,9 +37,12 @@ from impls.model import Prepared, validated
 
 PROG = "vecbench noise"
 #: Its grid: the quick preset's budget on larger m (why: points of at least 50 µs count, and at
-#: quick's m = 10² … 10⁴ most of numpy-vectorized's are faster than that)
+#: quick's m = 10² … 10⁴ most of numpy-vectorized's are faster than that), and five n_x (why: with
+#: three, the slowed copy had 8 or 9 points of at least 50 µs, so one point decided the 90 % bar
+#: and the rate's own sampling error was larger than the effects it judged; fifteen sizes give it
+#: about 13)
 DEFAULT_MS = (1_000, 10_000, 100_000)
-DEFAULT_NXS = (1, 10, 100)
+DEFAULT_NXS = (1, 3, 10, 30, 100)
 MAX_FALSE_RATE = 0.05  # the bar: at most 5 % of unchanged points called changed
 MIN_DETECTION = 0.90  # ... and at least 90 % of the slowed copy's points called slower
 
@@ -123,7 +127,7 @@ def parse_args(argv: list[str]):
     parser.add_argument("--m", nargs="+", type=size_type("m"), metavar="M", default=list(DEFAULT_MS),
                         help="numbers of samples (default: 1e3 1e4 1e5)")
     parser.add_argument("--n-x", nargs="+", type=size_type("n_x"), metavar="N_X", dest="n_x", default=list(DEFAULT_NXS),
-                        help="numbers of features (default: 1 10 100)")
+                        help="numbers of features (default: 1 3 10 30 100)")
     parser.add_argument("--out-dir", help=f"where the two runs and noise.json go (default: noise-YYYYmmdd-HHMMSS.json "
                         f"in this machine's folder of {RESULTS_DIR}/, the runs in the folder of the same name)")
     args = parser.parse_args(argv)
@@ -170,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{PROG}: on {a.machine.get('cpu', 'this CPU')}, {args.preset} grid, {args.threads} thread(s)")
     print(f"  false changes (A/A, unchanged implementations): {found['false_changes']} of "
           f"{found['points_unchanged']} points ({_percent(found['false_change_rate'])})")
+    if found["false_change_points"]:
+        print(f"    {false_changes_sentence(found['false_change_points']).strip()}")
     print(f"  detected ({copy.name} {args.factor:g}× slower in B): {found['detected']} of "
           f"{found['points_slowed']} points ({_percent(found['detection_rate'])})")
     print(f"  noise between the runs: σ = {found['noise_sigma']:.1%}; canary range: "

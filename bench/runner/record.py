@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from bench.analysis.record import RECORD_PATH, machine_text, render_record
-from bench.analysis.record.tools import agreement_sentence, duration
+from bench.analysis.record.tools import agreement_sentence, duration, false_changes_sentence
 from bench.analysis.report.markdown import table
 from bench.analysis.report.speed import headline
 from bench.cli import OneLineParser
@@ -95,6 +95,7 @@ def noise_block(results_dir: Path = RESULTS_DIR) -> str:
             f"{document['points_slowed']} points of the copy {document['factor']:g}× slower "
             f"({format_percent(document['detection_rate'])}); noise between the runs σ = {document['noise_sigma']:.1%}; "
             f"canary range {' / '.join(f'{ranges[r]:.2f}×' for r in ('a', 'b') if ranges.get(r))}. "
+            + false_changes_sentence(document.get("false_change_points"))
             + agreement_sentence(document.get("speedup_agreement"), most=3)
             + f"Verdict: {document['verdict']}.")
 

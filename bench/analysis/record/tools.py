@@ -121,6 +121,19 @@ def agreement_sentence(agreement: dict | None, most: int | None = None) -> str:
             + "). ")
 
 
+def false_changes_sentence(points: list | None) -> str:
+    """Which implementations a noise summary's false changes were, most first ("" without any:
+    none, or an older summary). why: one implementation whose runtime shifts from process to
+    process as a whole (an embedded Dask cluster) can take the whole rate over its bar."""
+    counts: dict[str, int] = {}
+    for point in points or ():
+        counts[point[0]] = counts.get(point[0], 0) + 1
+    if not counts:
+        return ""
+    listed = ", ".join(f"{impl} {n}" for impl, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    return f"False changes by implementation: {listed}. "
+
+
 def noise_section(path: Path) -> str:
     """A ``vecbench noise`` summary: compare's false-change and detection rates on its A/A and A/B
     pair, the noise between the runs and the canary's range in each."""
@@ -138,6 +151,7 @@ def noise_section(path: Path) -> str:
              " / ".join("—" if ranges.get(run) is None else f"{ranges[run]:.2f}×" for run in ("a", "b"))]]
     head = (f"Started {document.get('started', '?')}, {document.get('threads')} thread(s); points of at "
             "least 50 µs. Verdict: " + str(document.get("verdict", "none recorded")) + ". "
+            + false_changes_sentence(document.get("false_change_points"))
             + agreement_sentence(document.get("speedup_agreement")))
     return "\n\n".join([head, table(["grid", "slowed in B", "false changes (A/A)", "detected (A/B)",
                                        "noise σ", "canary range A / B"], rows, "llrrrr")])
