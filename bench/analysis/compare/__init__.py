@@ -5,7 +5,9 @@ Two files: per point measured in both (matched by implementation, m, n_x, dtype,
 threads) the ratio B/A of the medians, with the machine's change of speed between the runs removed,
 its interval and a verdict (faster / slower / same, see :mod:`.verdicts`), a summary per
 implementation and the largest changes; ``--json`` writes the same per point, ``--fail-on-slower``
-exits 1 when a point is slower beyond the noise (for CI gates). Three or more (a
+exits 1 when a point is slower beyond the noise (for CI gates). ``A1 A2 A3 --vs B1 B2 B3``: the
+same, each side's runs pooled first (:mod:`bench.analysis.pooled`: on a machine whose processes
+each have a speed of their own, the way to a verdict that holds). Three or more (a
 class, a fleet): per machine the headline speedups at the sizes every file measured. Either way
 the machines' differences that explain the numbers are put side by side. Markdown goes to stdout
 (or ``--out``), charts (PNG and SVG) to ``--charts-dir``. Bad input exits 2 with one line.
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from bench.analysis.compare import charts, verdicts
 from bench.analysis.compare.verdicts import SLOWER, VERDICTS, Change, Comparison, compare_runs
+from bench.analysis.pooled import PoolError, pool_runs
 from bench.analysis.report.machine import bandwidth_text, blas_text, caches_text
 from bench.analysis.report.markdown import table
 from bench.cli import OneLineParser, fail
@@ -102,6 +105,16 @@ def noise_text(a: Results, b: Results, comparison: Comparison) -> str:
     return " ".join(parts)
 
 
+def _pooled_text(a: Results, b: Results) -> str:
+    """A sentence on pooled sides ("" when each side is one run)."""
+    runs = {side: r.path.name.count("+") + 1 for side, r in (("A", a), ("B", b))}
+    if max(runs.values()) == 1:
+        return ""
+    return (f"A pools {runs['A']} run(s), B {runs['B']}: each point's time is the geometric mean of its "
+            "runs' medians, and its rounds are pooled (paired within each run). The noise between the "
+            "sides then averages over the runs' processes, each of which has a speed of its own.")
+
+
 def two_files_markdown(a: Results, b: Results, comparison: Comparison, charts_link: str | None = None) -> str:
     found = comparison.changes
     by_impl: dict[str, list[Change]] = {}
@@ -115,6 +128,7 @@ def two_files_markdown(a: Results, b: Results, comparison: Comparison, charts_li
     ordered = sorted(found, key=lambda c: c.ratio)
     parts = [
         f"## `{b.path.name}` (B) against `{a.path.name}` (A)",
+        _pooled_text(a, b),
         f"{len(found)} points measured in both. B / A is B's median time over A's: below 1× B is "
         "faster. The verdicts account for the variation between runs, not only within one: each "
         "point's ratio is taken relative to the other implementations of its size (timed side by "
@@ -220,6 +234,9 @@ def compare_markdown(files: list[Results], charts_dir: Path | None = None, chart
 def parse_args(argv: list[str]):
     parser = OneLineParser(prog=PROG, description=__doc__.split("\n\n")[0].replace("``", ""))
     parser.add_argument("files", nargs="*", metavar="RESULTS", help="results files of vecbench run")
+    parser.add_argument("--vs", nargs="+", metavar="RESULTS",
+                        help="pool the files given before --vs as A and these as B, and compare the two (runs "
+                             "of one machine and thread count; more runs per side, steadier verdicts)")
     parser.add_argument("--against-reference", action="store_true",
                         help=f"compare one file (default {DEFAULT_RESULTS}) with the reference run {REFERENCE_RUN}")
     parser.add_argument("--out", help="write the Markdown here instead of printing it")
@@ -228,6 +245,14 @@ def parse_args(argv: list[str]):
                         help="two files: exit with status 1 when any point of B is slower than A beyond the noise (for CI gates)")
     parser.add_argument("--charts-dir", help=f"where the charts go (default: charts/ next to --out, else {DEFAULT_CHARTS_DIR})")
     args = parser.parse_args(argv)
+    if args.vs is not None:
+        if args.against_reference or not args.files:
+            parser.error("--vs compares the files before it (A, pooled) with those after it (B, pooled); "
+                         f"give at least one before it{' and no --against-reference' if args.against_reference else ''}")
+        args.sides = [args.files, args.vs]
+        args.files = [*args.files, *args.vs]
+        return args
+    args.sides = None
     if args.against_reference:
         if len(args.files) > 1:
             parser.error("--against-reference compares one file with the reference; give at most one")
@@ -247,9 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     charts_dir = Path(args.charts_dir) if args.charts_dir else (out.parent / "charts" if out else DEFAULT_CHARTS_DIR)
     try:
         files = [load_results(path) for path in args.files]
+        if args.sides is not None:
+            files = [pool_runs(files[:len(args.sides[0])]), pool_runs(files[len(args.sides[0]):])]
         link = Path(os.path.relpath(charts_dir, out.parent)).as_posix() if out else None
         text = compare_markdown(files, charts_dir, link)
-    except (ResultsError, CompareError) as exc:
+    except (ResultsError, CompareError, PoolError) as exc:
         return fail(PROG, str(exc))
     status = 0
     if len(files) == 2 and (args.json or args.fail_on_slower):

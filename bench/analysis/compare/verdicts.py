@@ -183,15 +183,26 @@ def implementation_shifts(adjusted: dict[tuple, float], noise: float) -> dict[st
     between the runs and the spread of the implementation's own points (why: one whose every
     step varies from process to process, as JAX's dispatch to its thread pool does on a VM, must
     not pass for changed). why pooled: a change of code moves an implementation at every size,
-    and its points together show a change that is within the noise of each one alone."""
+    and its points together show a change that is within the noise of each one alone.
+
+    The interval also holds the spread of the implementations' centres between them (robust σ over
+    implementations, with at least MIN_SPREAD_POINTS of them). why: an implementation can move as a
+    whole from one process to the next (a Dask cluster; pure-Python code, which this VM's slow
+    states slow more than compiled code), so its points are not independent; without it, the
+    √n made such a shift a change (an A/A pair of three pooled quick runs per side on an Intel
+    Xeon: all 8 false changes were python-loops, moved 0.90× as a whole)."""
     by_impl: dict[str, list[float]] = {}
     for key, value in adjusted.items():
         by_impl.setdefault(key[0], []).append(value)
+    centres = {impl: statistics.median(values) for impl, values in by_impl.items()}
+    between = robust_sigma(list(centres.values())) if len(centres) >= MIN_SPREAD_POINTS else 0.0
+    if between:  # why: the runs' noise then counts the centres' spread once, in `between`, not twice
+        noise = robust_sigma([value - centres[key[0]] for key, value in adjusted.items()])
     found = {}
     for impl, values in by_impl.items():
-        centre = statistics.median(values)
+        centre = centres[impl]
         sigma = max(noise, robust_sigma(values)) if len(values) >= 3 else math.inf
-        half = Z * 1.2533 * sigma / math.sqrt(len(values))
+        half = Z * math.hypot(1.2533 * sigma / math.sqrt(len(values)), between)
         found[impl] = (centre, centre - half, centre + half, len(values))
     return found
 
