@@ -13,7 +13,7 @@ Imports run one way: ``runner`` and ``performance`` may import ``measure``, ``re
 stage. Every stage may import :mod:`bench.cli` (shared command-line helpers, no stage imports of
 its own) and :mod:`impls`; ``impls`` never imports ``bench``. tests/test_layout.py checks this.
 
-For notebooks, ``from bench import run, load`` (see :mod:`bench.runner.api`).
+For notebooks, ``from bench import run, load, pool`` (see :mod:`bench.runner.api`).
 """
 
 
@@ -24,11 +24,11 @@ def __getattr__(name: str):
         from bench.runner.api import run
 
         return run
-    if name == "load":
-        from bench.analysis.notebook import load
+    if name in ("load", "pool"):
+        from bench.analysis import notebook
 
-        return load
+        return getattr(notebook, name)
     raise AttributeError(f"module 'bench' has no attribute {name!r}")
 
 
-__all__ = ["load", "run"]
+__all__ = ["load", "pool", "run"]

@@ -90,6 +90,9 @@ def test_compare_vs_pools_each_side_and_finds_the_slowed_implementation(tmp_path
     assert {p["verdict"] for p in document["points"] if p["impl"] == "numba-fused"} == {"slower"}
     assert {p["verdict"] for p in document["points"] if p["impl"] != "numba-fused"} == {"same"}
     assert compare.main([*a_runs, "--vs", *b_runs, "--fail-on-slower", "--charts-dir", str(tmp_path / "charts")]) == 1
+    import bench  # the notebook's way to the same verdicts
+
+    assert bench.pool(*a_runs).verdicts(bench.pool(*b_runs)) == document["points"]
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -93,3 +93,12 @@ class RunResults:
 def load(path: str | Path = DEFAULT_RESULTS) -> RunResults:
     """Read any results file written by ``vecbench run`` (or ``bench.run``)."""
     return RunResults(load_results(path))
+
+
+def pool(*runs: RunResults | str | Path) -> RunResults:
+    """Several runs of one machine and thread count as one (``vecbench compare … --vs …``'s
+    sides; see :mod:`bench.analysis.pooled`): ``pool(a1, a2, a3).verdicts(pool(b1, b2, b3))``.
+    ValueError when they cannot be pooled."""
+    from bench.analysis.pooled import pool_runs
+
+    return RunResults(pool_runs([r.results if isinstance(r, RunResults) else load_results(r) for r in runs]))
