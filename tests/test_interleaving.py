@@ -286,19 +286,28 @@ def test_the_cpu_clock_counts_the_cpu_time_of_child_processes():
 
 
 def test_noise_runs_an_a_a_and_an_a_b_pair_and_says_what_it_found(tmp_path, capsys):
+    """Two runs per side, each in a process of its own, A and B alternating, pooled."""
+    import psutil
+
     from bench.runner import noise
 
     out = tmp_path / "noise"
     code = noise.main(["--only", "numba-loops", "--m", "1000", "--n-x", "1", "10",
-                       "--factor", "3", "--out-dir", str(out)])
+                       "--factor", "3", "--runs", "2", "--out-dir", str(out)])
     assert code == 0
+    assert not psutil.Process().children(recursive=True)  # every run's process is gone
     summary = json.loads((out / "noise.json").read_text())
-    assert summary["copy"] == "numpy-vectorized-copy" and summary["factor"] == 3
+    assert summary["copy"] == "numpy-vectorized-copy" and summary["factor"] == 3 and summary["runs_per_side"] == 2
     assert "numpy-vectorized-copy" not in impls.IMPLEMENTATIONS  # registered for the command only
-    for run_name in ("a", "b"):
-        results = load_results(out / f"run-{run_name}.json")
+    names = [name for _, name in noise.run_names(2)]
+    assert names == ["run-a-1.json", "run-b-1.json", "run-a-2.json", "run-b-2.json"]
+    runs = [load_results(out / name) for name in names]
+    for results in runs:
         assert {p.impl for p in results.points} == {"numba-loops", "numpy-vectorized", "numpy-vectorized-copy"}
-    a, b = load_results(out / "run-a.json"), load_results(out / "run-b.json")
+    assert [r.started for r in runs] == sorted(r.started for r in runs)  # measured in that order
+    assert summary["runs"] == {side: [str(out / n) for n in names if n.startswith(f"run-{side}")] for side in "ab"}
+    assert summary["points_slowed"] == 2 and summary["detected"] == 2  # 3× is found in the pooled sides
+    a, b = runs[0], runs[1]
     slowed = [q.median_s / p.median_s for p in a.points for q in b.points
               if p.impl == q.impl == "numpy-vectorized-copy" and (p.m, p.n_x) == (q.m, q.n_x)]
     copy_over_original = [p.median_s / q.median_s for p in b.points for q in b.points
@@ -315,6 +324,7 @@ def test_noise_runs_an_a_a_and_an_a_b_pair_and_says_what_it_found(tmp_path, caps
     (["--impl", "nope"], "--impl must be a registered implementation"),
     (["--only", "nope"], "unknown implementation 'nope'"),
     (["--threads", "0"], "--threads must be an integer"),
+    (["--runs", "0"], "--runs must be an integer from 1 to 10"),
 ])
 def test_noise_usage_errors_exit_2_with_one_line(argv, message, capsys):
     from bench.runner import noise

@@ -76,6 +76,11 @@ def reference_block() -> str:
             f"\n\n> {headline(results.grids()[0])}")
 
 
+def _pooled_runs(document: dict) -> str:
+    runs = document.get("runs_per_side") or 1
+    return f", {runs} runs per side, pooled" if runs > 1 else ""
+
+
 def noise_block(results_dir: Path = RESULTS_DIR) -> str:
     """The newest ``vecbench noise`` summary of any machine folder (by the time in its name): its
     machine, rates and verdict, linked from the repository's root."""
@@ -89,7 +94,7 @@ def noise_block(results_dir: Path = RESULTS_DIR) -> str:
     machine = document.get("machine") or {}
     ranges = document.get("canary_range") or {}
     return (f"On {machine.get('cpu', '?')} (LLVM CPU `{machine.get('llvm_cpu', '?')}`, "
-            f"{machine.get('cores', '?')} cores), [`{path.name}`]({link}): compare called "
+            f"{machine.get('cores', '?')} cores), [`{path.name}`]({link}){_pooled_runs(document)}: compare called "
             f"{document['false_changes']} of {document['points_unchanged']} unchanged points changed "
             f"({format_percent(document['false_change_rate'])}) and found {document['detected']} of "
             f"{document['points_slowed']} points of the copy {document['factor']:g}× slower "

@@ -149,7 +149,8 @@ def noise_section(path: Path) -> str:
              rate("detected", "points_slowed", "detection_rate"),
              f"{document.get('noise_sigma', 0):.1%}",
              " / ".join("—" if ranges.get(run) is None else f"{ranges[run]:.2f}×" for run in ("a", "b"))]]
-    head = (f"Started {document.get('started', '?')}, {document.get('threads')} thread(s); points of at "
+    head = (f"Started {document.get('started', '?')}, {document.get('threads')} thread(s), "
+            f"{document.get('runs_per_side') or 1} run(s) per side; points of at "
             "least 50 µs. Verdict: " + str(document.get("verdict", "none recorded")) + ". "
             + false_changes_sentence(document.get("false_change_points"))
             + agreement_sentence(document.get("speedup_agreement")))
