@@ -34,6 +34,7 @@ from bench.measure.machine import machine_info
 from bench.results.folders import dated_path, machine_folder
 from bench.results.writing import now_iso, write_json_atomically
 from bench.measure.problems import check_impls
+from bench.runner.command import INTERRUPTED
 from bench.runner.grid import PRESETS
 from bench.runner.settings import check_threads, make_settings
 from impls.model import Prepared, validated
@@ -163,8 +164,9 @@ def parse_args(argv: list[str]):
 
 
 def _child_run(spec: dict) -> int:
-    """One run in a process of its own (bench.runner.noise_run); its exit status. why wait on
-    Ctrl-C: the child stops too, keeps what it measured and exits; it is killed only if it hangs."""
+    """One run in a process of its own (bench.runner.noise_run); its exit status (INTERRUPTED
+    after Ctrl-C). why wait on Ctrl-C: the child gets it too, keeps what it measured and exits;
+    it is killed only if it has not stopped within CHILD_STOP_S."""
     child = subprocess.Popen([sys.executable, "-m", "bench.runner.noise_run", json.dumps(spec)])
     try:
         return child.wait()
@@ -174,7 +176,7 @@ def _child_run(spec: dict) -> int:
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-        raise
+        return INTERRUPTED
 
 
 def run_names(runs: int) -> list[tuple[str, str]]:
