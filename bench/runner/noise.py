@@ -1,15 +1,15 @@
 """``vecbench noise``: how far can this machine be trusted? An A/A and an A/B run, compared.
 
 Two back-to-back runs of the same grid, each in a process of its own (:mod:`.noise_run`; with
-``--runs N``, N of each, alternating, each side pooled as ``compare --vs`` pools), with a copy
-of one implementation registered for this command only: in run A the copy is the implementation as it is, in run B every step of it is
-made ``--factor`` times slower (a busy wait of ``factor − 1`` times the step's own time, so the
-slowdown holds whatever the machine's speed). ``vecbench compare``'s verdicts on the pair then
-give both figures at once: the *false-change rate* (points of the unchanged implementations
-called faster or slower) and the *detection rate* (points of the copy called slower). Points
-faster than 50 µs are left out of both rates, as their noise is the timer's. It also gives how far
-the two runs' speedups over numpy-vectorized agree (the copy left out): what a user comparing
-two runs' speedups on this machine can expect.
+``--runs N``, N of each, alternating, each side pooled as ``compare --vs`` pools), with a copy of
+one implementation registered for those runs only: in run A the copy is the implementation as it
+is, in run B every step of it is made ``--factor`` times slower (a busy wait of ``factor − 1``
+times the step's own time, so the slowdown holds whatever the machine's speed).
+``vecbench compare``'s verdicts on the pair then give both figures at once: the *false-change
+rate* (points of the unchanged implementations called faster or slower) and the *detection rate*
+(points of the copy called slower). Points faster than 50 µs are left out of both rates, as their
+noise is the timer's. It also gives how far the two runs' speedups over numpy-vectorized agree
+(the copy left out): what a user comparing two runs' speedups on this machine can expect.
 """
 
 from __future__ import annotations
