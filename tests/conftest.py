@@ -2,9 +2,42 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+
 import pytest
 
 import impls
+
+
+def pytest_configure(config) -> None:
+    """Under pytest-xdist (``-n``), a worker's environment names it in ``PYTEST_XDIST_WORKER``, and
+    pytest-benchmark turns benchmarks off in every pytest session that sees that name. The
+    ``vecbench run`` sessions these tests start, in this process or in a child, are sessions of
+    their own and must time: the name is removed (xdist itself reads ``config.workerinput``)."""
+    os.environ.pop("PYTEST_XDIST_WORKER", None)
+
+
+def pytest_sessionstart(session) -> None:
+    """Compile the Numba kernels once before any test runs: float64 and float32 side by side, each
+    in a process of its own (``bench.measure.compile_cache``'s probe), into the usual on-disk cache.
+    why: otherwise every pytest-xdist worker, Dask worker and child process that a test starts on
+    an empty cache compiles the same kernels (30–60 s each on a 2-core machine) at the same time.
+    A probe that fails is only reported: the tests that call the kernels then show the error."""
+    if hasattr(session.config, "workerinput"):  # a pytest-xdist worker: its controller did this
+        return
+    start = time.perf_counter()
+    probes = [subprocess.Popen([sys.executable, "-m", "bench.measure.compile_cache", dtype],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+              for dtype in ("float64", "float32")]
+    failed = [error.strip().splitlines()[-1:] for error, code in
+              ((probe.communicate()[1], probe.returncode) for probe in probes) if code != 0]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"Numba kernels compiled or loaded from the cache in {time.perf_counter() - start:.0f} s"
+                            + (f"; the probe failed: {failed}" if failed else ""))
 
 
 @pytest.fixture(scope="session", params=list(impls.IMPLEMENTATIONS))
@@ -30,8 +63,6 @@ def no_user_plan(tmp_path_factory):
 
 # ---- the summary: tests per implementation ----------------------------------------------------
 
-#: node id -> implementation name, for every collected test that takes the ``impl`` fixture
-_IMPLEMENTATION_OF: dict[str, str] = {}
 OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
 
 
@@ -39,15 +70,17 @@ def pytest_collection_modifyitems(items) -> None:
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         if "impl" in params:
-            _IMPLEMENTATION_OF[item.nodeid] = params["impl"]
+            # why: user properties travel with each report, also from pytest-xdist's workers to the
+            # process that prints the summary (which collects no items itself)
+            item.user_properties.append(("impl", params["impl"]))
 
 
-def outcomes_per_implementation(stats: dict, implementation_of: dict[str, str]) -> dict[str, dict[str, int]]:
+def outcomes_per_implementation(stats: dict) -> dict[str, dict[str, int]]:
     """``{name: {outcome: count}}`` from a terminal reporter's ``stats`` (reports by outcome)."""
     counts = {name: dict.fromkeys(OUTCOMES, 0) for name in impls.IMPLEMENTATIONS}
     for outcome in OUTCOMES:
         for report in stats.get(outcome, []):
-            name = implementation_of.get(getattr(report, "nodeid", None))
+            name = dict(getattr(report, "user_properties", ())).get("impl")
             if name is not None:
                 counts.setdefault(name, dict.fromkeys(OUTCOMES, 0))[outcome] += 1
     return counts
@@ -56,9 +89,9 @@ def outcomes_per_implementation(stats: dict, implementation_of: dict[str, str]) 
 def pytest_terminal_summary(terminalreporter) -> None:
     """A line per registered implementation: how many harness tests (those taking ``impl``) ran
     and how they ended, so that a run shows which implementations it really checked."""
-    if not _IMPLEMENTATION_OF:
+    counts = outcomes_per_implementation(terminalreporter.stats)
+    if not any(sum(by_outcome.values()) for by_outcome in counts.values()):
         return
-    counts = outcomes_per_implementation(terminalreporter.stats, _IMPLEMENTATION_OF)
     terminalreporter.section("harness tests per implementation")
     width = max(map(len, counts))
     for name, by_outcome in counts.items():

@@ -134,3 +134,32 @@ def test_sklearn_loss_reason_is_real_and_within_its_statement():
         errors.append(abs(impl.propagate(w, 0.0, X, Y).cost - expected) / expected)
     assert max(errors) > FLOAT64_RTOL  # the loosening is needed
     assert max(errors) <= math.exp(-18) / 2 <= impl.float64_rtol <= stated_error(impl.accuracy_note)
+
+
+FIRST_CALLS = """
+import json, warnings
+import numpy as np
+import impls
+X, w, Y = np.array([[20.0, -1.0]]), np.ones((1, 1)), np.array([[1.0, 0.0]])
+said = {}
+for name, impl in impls.IMPLEMENTATIONS.items():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        impl.propagate(w, 0.0, X, Y)
+    said[name] = [f"{w.category.__name__}: {w.message}" for w in caught]
+print(json.dumps(said))
+"""
+
+
+def test_the_first_step_of_a_process_warns_nothing():
+    """Each implementation's first call in a fresh process (where its library sets itself up)
+    issues no warning: where warnings are errors, that first step would fail. why a process of
+    its own: in the test session an earlier test has already made each first call."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", FIRST_CALLS], capture_output=True, text=True, check=True)
+    said = json.loads(out.stdout.strip().splitlines()[-1])
+    assert set(said) == set(impls.IMPLEMENTATIONS)
+    assert {name: warnings for name, warnings in said.items() if warnings} == {}

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 import json
 
@@ -174,6 +177,38 @@ def test_interrupted_run_resumes_without_remeasuring(tmp_path, monkeypatch, caps
     assert len(final["benchmarks"]) == 4 * len(SOME) == len(by_key(final))
     with pytest.raises(SystemExit, match="2"):  # a complete run cannot be resumed
         runner.main(["--resume", str(out)])
+
+
+def ctrl_c_turned_into_a_system_error(calls_before: int):
+    """A kernel during whose call number ``calls_before + 1`` at m = 100 Ctrl-C arrives and the
+    library turns it into another exception, as Numba's unpickler does while it loads a kernel."""
+    calls = []
+
+    def kernel(w, b, X, Y):
+        if X.shape[1] >= 100:
+            calls.append(X.shape[1])
+        if X.shape[1] < 100 or len(calls) <= calls_before:
+            return impls.IMPLEMENTATIONS["numpy-vectorized"].kernel(w, b, X, Y)
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(30)  # why: the signal is delivered here, within a few bytecodes
+        except KeyboardInterrupt:
+            raise SystemError("<built-in function _unpickle> returned a result with an exception set") from None
+        raise AssertionError("SIGINT was not delivered")
+
+    return kernel
+
+
+@pytest.mark.parametrize("calls_before", [0, 3], ids=["first-call", "while-timed"])
+def test_ctrl_c_that_a_library_turns_into_another_error_stops_the_run_without_a_failure(
+        tmp_path, monkeypatch, capsys, calls_before):
+    register(monkeypatch, "interrupted", ctrl_c_turned_into_a_system_error(calls_before))
+    code, document = run(tmp_path, *TINY, "--impl", "numpy-vectorized", "interrupted")
+    assert code == runner.INTERRUPTED
+    assert document["vecbench"]["complete"] is False
+    assert {e["extra_info"]["status"] for e in by_key(document).values()} == {"measured"}  # m = 10, not "failed"
+    printed = capsys.readouterr()
+    assert "SystemError" not in printed.out + printed.err and "--resume" in printed.out
 
 
 def test_checkpoint_recovers_a_point_the_results_file_missed(tmp_path):

@@ -133,14 +133,17 @@ class VecbenchPlugin:
 
     def run_point(self, benchmark, point: Point) -> None:
         """Record one point; its whole size is measured when the size's first point comes up."""
-        if self.stop_requested:
-            raise KeyboardInterrupt  # why: Ctrl-C came while a library swallowed the exception
+        self.raise_if_stopping()
         self.start()
         benchmark.group = point.group
         if point.key not in self.outcomes:
             together = [p for p in self.points
                         if p.data_key == point.data_key and is_isolated(p.impl) == is_isolated(point.impl)]
-            self.outcomes.update(measure_size(self, together, timed=not benchmark.disabled))
+            try:
+                self.outcomes.update(measure_size(self, together, timed=not benchmark.disabled))
+            except Exception:
+                self.raise_if_stopping()
+                raise
             self._release_cluster(after=point)
         outcome = self.outcomes.pop(point.key)
         if outcome.status == MEASURED and outcome.rounds is None:
@@ -154,6 +157,13 @@ class VecbenchPlugin:
                         f" > budget {format_seconds(self.settings.budget_s)}")
         if outcome.status == "failed":
             pytest.fail(f"{point.id}: {outcome.error}", pytrace=False)
+
+    def raise_if_stopping(self) -> None:
+        """KeyboardInterrupt if Ctrl-C came (why: a library may have swallowed the exception, or
+        turned it into another one, as Numba's unpickler does with a SystemError: that error is
+        the interruption, not a failure of the point)."""
+        if self.stop_requested:
+            raise KeyboardInterrupt from None
 
     def _release_cluster(self, after: Point) -> None:
         """Shut the embedded Dask cluster down once no later point needs it (why: its idle

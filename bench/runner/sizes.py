@@ -96,6 +96,7 @@ def _check(plugin, point: Point, impl, error: str | None) -> tuple[Outcome, Cont
         except Exception as exc:
             error = describe_error(exc)
     if error:
+        plugin.raise_if_stopping()  # why: an error raised by Ctrl-C is not the point's failure
         return Outcome(FAILED, error=error, prepare_s=prepare_s), None, 0.0
     limit_new_pools(plugin.settings.threads)  # why: the first call may have loaded a BLAS
     cache = None if hits is None else ("hit" if peers.compile_cache_hits(point.impl) > hits else "miss")

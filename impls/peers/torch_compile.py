@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import warnings
 
 from impls.model import Prepared, validated_prepared
 from impls.peers import torch_cpu
@@ -44,7 +45,11 @@ def _compiled():
     # why: Inductor otherwise keeps a pool of compile worker processes alive beside the timed
     # steps (their CPU would count against the step's thread budget); our graphs are tiny
     inductor_config.compile_threads = 1
-    return torch.compile(torch_cpu.step_tensors)
+    with warnings.catch_warnings():  # why: torch.compile's first use imports torch.jit, which
+        # warns that its own script_method is deprecated: not the caller's concern, and an error
+        # where warnings are errors (the first step of a process would fail)
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"torch\.")
+        return torch.compile(torch_cpu.step_tensors)
 
 
 def compile_cache_hits() -> int:
