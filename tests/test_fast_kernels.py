@@ -232,6 +232,31 @@ def test_compile_cache_is_used_by_a_second_process():
     assert result["warm"]["dispatchers"]["impls._fused_kernel.parallel_step"]["hits"] >= 1
 
 
+@pytest.mark.parametrize("before, after, expected", [
+    (None, peers.CompileCounts(1, 1), None),  # not a JIT peer
+    (peers.CompileCounts(0, 0), peers.CompileCounts(1, 1), "hit"),
+    (peers.CompileCounts(2, 3), peers.CompileCounts(2, 4), "miss"),
+    (peers.CompileCounts(2, 3), peers.CompileCounts(2, 3), "reused"),
+    (peers.CompileCounts(2, None), peers.CompileCounts(2, None), "miss"),  # the library does not count graphs
+])
+def test_a_first_call_is_called_a_cache_hit_a_compile_or_a_reuse(before, after, expected):
+    assert peers.compile_cache_outcome(before, after) == expected
+
+
+def test_a_torch_compile_shape_served_by_the_dynamic_graph_is_called_reused():
+    """After two shapes, Inductor compiles a graph with dynamic sizes; a third shape compiles
+    nothing, and its first call must not be recorded as a compile ("miss")."""
+    if "torch-compile" not in impls.IMPLEMENTATIONS:
+        pytest.skip("torch-compile is not registered here (no PyTorch or no C++ compiler)")
+    propagate = impls.IMPLEMENTATIONS["torch-compile"].propagate
+    for m in (13, 17):
+        propagate(*kernel_args(m, 3, "float64", "C"))
+    before = peers.compile_counts("torch-compile")
+    propagate(*kernel_args(23, 3, "float64", "C"))
+    assert before is not None and before.graphs >= 1
+    assert peers.compile_cache_outcome(before, peers.compile_counts("torch-compile")) == "reused"
+
+
 def test_a_peer_whose_library_is_missing_is_not_available(monkeypatch):
     missing = types.SimpleNamespace(LIBRARIES=("vecbench_no_such_library",))
     assert not peers.is_installed(missing)

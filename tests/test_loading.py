@@ -82,6 +82,20 @@ def test_the_compute_roof_is_read_and_older_files_without_it_still_load(results,
     assert older.single_thread_samples_per_s is None and older.multi_thread_samples_per_s is None
 
 
+def test_a_first_calls_compile_cache_outcome_is_read_and_an_unknown_one_is_not(tmp_path):
+    data = synthetic.build_results()
+    measured = [e for e in data["benchmarks"] if e["stats"]]
+    for entry, outcome in zip(measured, ["hit", "miss", "reused", "bogus"]):
+        entry["extra_info"]["compile_cache"] = outcome
+    path = tmp_path / "cache.json"
+    path.write_text(json.dumps(data))
+    loaded = load_results(path)
+    read = [loaded.grid((e["extra_info"]["dtype"], e["extra_info"]["order"]))
+            .point(e["extra_info"]["impl"], e["extra_info"]["m"], e["extra_info"]["n_x"]).compile_cache
+            for e in measured[:4]]
+    assert read == ["hit", "miss", "reused", None]
+
+
 def test_missing_optional_sections_are_tolerated(tmp_path):
     data = synthetic.build_results(with_bandwidth=False)
     del data["vecbench"]["machine"]

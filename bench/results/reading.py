@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bench.results.records import Bandwidth, Estimate, PointRecord, ResultGrid, Results
-from bench.results.schema import MEASURED, NOT_MEASURED, ORDERS, SCHEMA_VERSION, SKIPPED_BUDGET, STATUSES
+from bench.results.schema import COMPILE_CACHE_OUTCOMES, MEASURED, NOT_MEASURED, ORDERS, SCHEMA_VERSION, SKIPPED_BUDGET, STATUSES
 
 
 
@@ -153,7 +153,7 @@ def _point(path: Path, entry: Any, index: int) -> PointRecord:
         if rounds and len(canary) == len(rounds) and index is not None:
             point.update(rounds=rounds, canary_s=canary, round_index=index, parallelism=info.number("parallelism"),
                          over_threads=info.obj.get("over_threads") is True)
-        if info.obj.get("compile_cache") in ("hit", "miss"):
+        if info.obj.get("compile_cache") in COMPILE_CACHE_OUTCOMES:
             point.update(compile_cache=info.obj["compile_cache"])
     elif status == SKIPPED_BUDGET:
         point.update(

@@ -43,7 +43,7 @@ class PointRecord:
     round_index: tuple[int, ...] = ()  # ... and which of the size's rounds each was (() = 0, 1, 2, …)
     parallelism: float | None = None  # CPU seconds / wall seconds while timed (interleaved runs)
     over_threads: bool = False  # parallelism above the run's thread budget (see bench.measure.cpu)
-    compile_cache: str | None = None  # "hit" / "miss": first call's graph from a library's disk cache
+    compile_cache: str | None = None  # "hit" / "miss" / "reused": see schema.COMPILE_CACHE_OUTCOMES
 
     @property
     def interleaved(self) -> bool:

@@ -15,7 +15,8 @@ implementations of the size in that round, with the speed canary's reading ``can
 ``parallelism`` is the CPU seconds of the process and its children over the wall
 seconds of the timed rounds, and ``over_threads`` flags one above the thread budget;
 ``compile_cache`` is ``"hit"`` where a JIT peer's first call loaded its compiled graph from its
-library's disk cache (``"miss"``: it compiled). The
+library's disk cache (``"miss"``: it compiled; ``"reused"``: it compiled nothing, a graph compiled
+earlier in the run served it, as torch.compile's dynamic-shape graph does). The
 ``vecbench`` section's ``canary`` holds the canary's time series (:data:`CANARY_FIELDS`). Older
 files have none of these and are still read.
 
@@ -51,6 +52,8 @@ CANARY_FIELDS = ("workload", "series")
 INTERLEAVED_FIELDS = ("rounds_interleaved", "canary_s", "round_index", "parallelism", "over_threads",
                       "compile_cache")
 
+#: ``extra_info.compile_cache``'s values (see the module docstring; ``impls.peers`` decides them).
+COMPILE_CACHE_OUTCOMES = ("hit", "miss", "reused")
 #: What identifies a point, in ``extra_info`` and in :attr:`Point.key` order.
 POINT_FIELDS = ("impl", "m", "n_x", "dtype", "order")
 DTYPES = ("float64", "float32")

@@ -89,7 +89,7 @@ def _check(plugin, point: Point, impl, error: str | None) -> tuple[Outcome, Cont
         except Exception as exc:  # out of memory on the device, a library that cannot compile
             error = f"preparing the data {describe_error(exc)}"
     if not error:
-        hits = peers.compile_cache_hits(point.impl)
+        counts = peers.compile_counts(point.impl)
         try:
             first_s, result = timed_call(step, step_args)
             error = mismatch(result, problem.reference, point.dtype, impl.float64_rtol)
@@ -99,7 +99,7 @@ def _check(plugin, point: Point, impl, error: str | None) -> tuple[Outcome, Cont
         plugin.raise_if_stopping()  # why: an error raised by Ctrl-C is not the point's failure
         return Outcome(FAILED, error=error, prepare_s=prepare_s), None, 0.0
     limit_new_pools(plugin.settings.threads)  # why: the first call may have loaded a BLAS
-    cache = None if hits is None else ("hit" if peers.compile_cache_hits(point.impl) > hits else "miss")
+    cache = peers.compile_cache_outcome(counts, peers.compile_counts(point.impl))
     contender = Contender(point.impl, step, step_args, estimate_call_s(step, step_args))
     return Outcome(MEASURED, prepare_s=prepare_s, compile_cache=cache), contender, first_s
 

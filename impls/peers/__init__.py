@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from types import ModuleType
+from typing import NamedTuple
 
 from impls.peers import jax_jit, sklearn_loss, torch_compile, torch_cpu
 
@@ -45,12 +46,35 @@ def set_threads(threads: int) -> dict[str, str]:
     return {name: module.set_threads(threads) for name, module in available()}
 
 
-def compile_cache_hits(name: str) -> int | None:
-    """How many compiled graphs the peer ``name`` has loaded from its library's on-disk cache in
-    this process so far; None for an implementation whose library does not tell."""
+class CompileCounts(NamedTuple):
+    """A JIT peer's compile counters in this process so far."""
+
+    cache_hits: int  # compiled graphs loaded from its library's on-disk cache
+    graphs: int | None  # graphs compiled or loaded (None: the library does not tell)
+
+
+def compile_counts(name: str) -> CompileCounts | None:
+    """The peer ``name``'s compile counters; None for an implementation whose library does not
+    tell (every one but the JIT peers)."""
     module = dict(PEERS).get(name)
-    counter = getattr(module, "compile_cache_hits", None)
-    return counter() if counter is not None and is_installed(module) else None
+    hits = getattr(module, "compile_cache_hits", None)
+    if hits is None or not is_installed(module):
+        return None
+    graphs = getattr(module, "graphs_compiled", None)
+    return CompileCounts(hits(), graphs() if graphs is not None else None)
+
+
+def compile_cache_outcome(before: CompileCounts | None, after: CompileCounts | None) -> str | None:
+    """What a first call did, from the counters before and after it: ``"hit"``, it loaded its graph
+    from the disk cache; ``"reused"``, it compiled nothing (a graph compiled earlier in the process
+    served it: torch.compile's dynamic-shape graph); ``"miss"``, it compiled; None: not told."""
+    if before is None or after is None:
+        return None
+    if after.cache_hits > before.cache_hits:
+        return "hit"
+    if after.graphs is not None and after.graphs == before.graphs:
+        return "reused"
+    return "miss"
 
 
 def cpu_count() -> int:

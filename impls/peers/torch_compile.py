@@ -63,6 +63,18 @@ def compile_cache_hits() -> int:
     return int(counters["inductor"]["fxgraph_cache_hit"])
 
 
+def graphs_compiled() -> int:
+    """Graphs Dynamo compiled (or loaded) in this process so far: a first call that adds none
+    was served by an earlier graph (after one change of shape, Inductor's dynamic-size one)."""
+    import sys
+
+    if "torch._dynamo" not in sys.modules:
+        return 0
+    from torch._dynamo.utils import counters
+
+    return int(counters["stats"]["unique_graphs"])
+
+
 def _run(w, b, features, labels):
     """One step on the prepared tensors; ``b`` goes in as a 0-d tensor (why: a Python float is
     a constant of the graph, and every new ``b`` of a training loop would recompile it)."""

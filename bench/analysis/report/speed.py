@@ -158,8 +158,9 @@ def compile_section(grid: ResultGrid) -> str:
         found = [p.compile_cache for p in grid.measured(impl) if p.compile_cache]
         if not found:
             return "not recorded"
-        hits = sum(value == "hit" for value in found)
-        return f"{hits} of {len(found)} sizes loaded from the disk cache"
+        hits, reused = (sum(value == kind for value in found) for kind in ("hit", "reused"))
+        return (f"{hits} of {len(found)} sizes loaded from the disk cache"
+                + (f", {reused} served by a graph compiled earlier in the run" if reused else ""))
 
     rows = [
         [impl, format_seconds(seconds), cache(impl), *(calls(impl, n) for n in grid.nxs)]
