@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bench.results.records import Bandwidth, Estimate, PointRecord, ResultGrid, Results
-from bench.results.schema import COMPILE_CACHE_OUTCOMES, MEASURED, NOT_MEASURED, ORDERS, SCHEMA_VERSION, SKIPPED_BUDGET, STATUSES
+from bench.results.schema import (COMPILE_CACHE_OUTCOMES, MEASURED, NOT_MEASURED, ORDERS, SCHEMA_VERSION,
+                                  SKIPPED_BUDGET, STATUSES)
 
 
 
