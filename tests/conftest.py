@@ -32,8 +32,11 @@ def pytest_sessionstart(session) -> None:
     probes = [subprocess.Popen([sys.executable, "-m", "bench.measure.compile_cache", dtype],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
               for dtype in ("float64", "float32")]
-    failed = [error.strip().splitlines()[-1:] for error, code in
-              ((probe.communicate()[1], probe.returncode) for probe in probes) if code != 0]
+    failed = []
+    for probe in probes:
+        error = probe.communicate()[1]
+        if probe.returncode != 0:
+            failed.append((error.strip().splitlines() or ["no output"])[-1])
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(f"Numba kernels compiled or loaded from the cache in {time.perf_counter() - start:.0f} s"

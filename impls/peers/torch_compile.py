@@ -52,27 +52,26 @@ def _compiled():
         return torch.compile(torch_cpu.step_tensors)
 
 
-def compile_cache_hits() -> int:
-    """Graphs Inductor took from its on-disk cache in this process so far (FX graph cache)."""
+def _dynamo_counter(group: str, name: str) -> int:
+    """One of Dynamo's counters in this process so far (0 before torch.compile was first used)."""
     import sys
 
     if "torch._dynamo" not in sys.modules:
         return 0
     from torch._dynamo.utils import counters
 
-    return int(counters["inductor"]["fxgraph_cache_hit"])
+    return int(counters[group][name])
+
+
+def compile_cache_hits() -> int:
+    """Graphs Inductor took from its on-disk cache in this process so far (FX graph cache)."""
+    return _dynamo_counter("inductor", "fxgraph_cache_hit")
 
 
 def graphs_compiled() -> int:
     """Graphs Dynamo compiled (or loaded) in this process so far: a first call that adds none
     was served by an earlier graph (after one change of shape, Inductor's dynamic-size one)."""
-    import sys
-
-    if "torch._dynamo" not in sys.modules:
-        return 0
-    from torch._dynamo.utils import counters
-
-    return int(counters["stats"]["unique_graphs"])
+    return _dynamo_counter("stats", "unique_graphs")
 
 
 def _run(w, b, features, labels):
