@@ -2,6 +2,6 @@
 
 import sys
 
-from bench.cli import main
+from bench.cli import console_main
 
-sys.exit(main())
+sys.exit(console_main())

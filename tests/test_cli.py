@@ -23,6 +23,9 @@ from bench.cli import parse_size
         (["--budget", "-1"], "--budget must be a positive number of seconds"),
         (["--budget", "nan"], "--budget must be a positive number of seconds"),
         (["--budget", "soon"], "argument --budget: invalid float value: 'soon'"),
+        (["--timing", "0"], "--timing must be a positive number of seconds"),
+        (["--timing", "inf"], "--timing must be a positive number of seconds"),
+        (["--resume", "--timing", "1"], "do not combine it with --timing"),
         (["--threads", "0"], "--threads must be an integer from 1 to"),
         (["--threads", "999"], "--threads must be an integer from 1 to"),
         (["--threads", "two"], "argument --threads: invalid int value: 'two'"),
@@ -61,5 +64,5 @@ def test_python_dash_m_bench_run_help_explains_every_option():
     result = subprocess.run([sys.executable, "-m", "bench", "run", "--help"], capture_output=True, text=True)
     assert result.returncode == 0
     for option in ("--preset", "--impl", "--m", "--n-x", "--dtype", "--order", "--threads", "--budget",
-                   "--out", "--resume", "--no-report", "quick", "default", "full"):
+                   "--timing", "--out", "--resume", "--no-report", "quick", "default", "full"):
         assert option in result.stdout

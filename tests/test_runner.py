@@ -355,3 +355,14 @@ def test_pytest_benchmark_compare_lists_a_vecbench_run_file(tmp_path):
     from bench.results.reading import load_results
 
     assert len(load_results(tmp_path / "run.json").points) == len(statuses)
+
+
+def test_timing_sets_how_long_each_point_is_timed_and_is_recorded_for_resume(tmp_path):
+    calls = {}
+    for timing in (0.002, 0.05):
+        code, document = run(tmp_path, "--impl", "numpy-vectorized", "python-loops", "--m", "10", "--n-x", "1",
+                             "--timing", str(timing), "--no-report")
+        assert code == 0 and document["vecbench"]["settings"]["timing_s"] == timing
+        stats = by_key(document)[("python-loops", 10, 1, "float64", "C")]["stats"]
+        calls[timing] = stats["rounds"] * stats["iterations"]
+    assert calls[0.05] > 5 * calls[0.002], calls  # 25× the timing: far more calls, whatever the speed

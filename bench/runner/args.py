@@ -9,7 +9,7 @@ from bench.results.schema import DTYPES, ORDERS
 from bench.runner.grid import PRESETS
 from bench.runner.settings import RunSettings, make_settings
 
-GRID_OPTIONS = ("preset", "impl", "m", "n_x", "dtype", "order", "threads", "budget", "out")
+GRID_OPTIONS = ("preset", "impl", "m", "n_x", "dtype", "order", "threads", "budget", "timing", "out")
 
 
 def build_parser() -> OneLineParser:
@@ -40,6 +40,7 @@ def build_parser() -> OneLineParser:
     parser.add_argument("--order", nargs="+", metavar="ORDER", help=f"memory order of X, one or more of {', '.join(ORDERS)}: C = each feature's row contiguous (the course's layout), F = each sample's features contiguous (default: C)")
     parser.add_argument("--threads", type=int, metavar="N", help="threads for BLAS (threadpoolctl), Numba and the peers (default: 1, so loops and BLAS are compared on one core)")
     parser.add_argument("--budget", type=float, metavar="SECONDS", help="skip a point whose predicted time per call exceeds this (default: the preset's)")
+    parser.add_argument("--timing", type=float, metavar="SECONDS", help="timed calls per point, in seconds, spread over 9–31 interleaved rounds (default: the preset's, " + ", ".join(f"{p.name} {p.timing_s:g}" for p in PRESETS.values()) + "); more gives tighter intervals and speedups that agree better from run to run, at the cost of a longer run")
     parser.add_argument("--out", metavar="PATH", help="results file (default: reports/results/run-YYYYmmdd-HHMMSS.json); latest.json and checkpoints/ go beside it")
     parser.add_argument("--resume", nargs="?", const=True, metavar="PATH", help="continue an interrupted run (default: the newest incomplete one in reports/results/) without re-measuring its points")
     parser.add_argument("--no-report", action="store_true", help="do not make the charts and REPORT.md after the run")
@@ -59,6 +60,7 @@ def settings_from(args: argparse.Namespace) -> RunSettings:
         orders=args.order or ("C",),
         threads=1 if args.threads is None else args.threads,
         budget=args.budget,
+        timing=args.timing,
     )
 
 

@@ -206,7 +206,8 @@ def announce(plugin: VecbenchPlugin, path: Path) -> None:
     settings = plugin.settings
     print(f"vecbench run: {settings.preset} preset, {len(settings.grid.points())} points "
           f"({len(plugin.points)} to run), threads {settings.threads}, "
-          f"budget {format_seconds(settings.budget_s)} per call → {path}", flush=True)
+          f"budget {format_seconds(settings.budget_s)} per call, timing {format_seconds(settings.timing_s)} per point "
+          f"→ {path}", flush=True)
     print(f"  {kernel_plan_line(describe_active_plan())}", flush=True)
     for m, n_x in settings.grid.dropped_sizes:
         print(f"  size m={m}, n_x={n_x} left out: it would not fit in the available memory")

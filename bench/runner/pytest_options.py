@@ -22,6 +22,7 @@ def pytest_addoption(parser):
     group.addoption("--vecbench-order", default="C", help="C and/or F")
     group.addoption("--vecbench-threads", default=1, type=int, help="BLAS/Numba threads (default 1)")
     group.addoption("--vecbench-budget", default=None, type=float, help="seconds per call (default: preset's)")
+    group.addoption("--vecbench-timing", default=None, type=float, help="seconds of timed calls per point (default: preset's)")
 
 
 def _items(text: str) -> list[str]:
@@ -42,6 +43,7 @@ def pytest_configure(config):
             orders=_items(option("vecbench_order")),
             threads=option("vecbench_threads"),
             budget=option("vecbench_budget"),
+            timing=option("vecbench_timing"),
         )
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None

@@ -42,10 +42,11 @@ class RunSettings:
                    impls_selected=bool(stored["impls_selected"]))
 
 
-def check_budget(budget) -> float:
-    if not (isinstance(budget, (int, float)) and math.isfinite(budget) and budget > 0):
-        raise ValueError(f"--budget must be a positive number of seconds; got {budget!r}")
-    return float(budget)
+def check_seconds(option: str, value) -> float:
+    """``value`` as a float if it is a positive, finite number of seconds, else ValueError naming ``option``."""
+    if isinstance(value, bool) or not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+        raise ValueError(f"{option} must be a positive number of seconds; got {value!r}")
+    return float(value)
 
 
 def check_size(name: str, size) -> int:
@@ -94,6 +95,7 @@ def make_settings(
     orders=("C",),
     threads: int = 1,
     budget: float | None = None,
+    timing: float | None = None,
 ) -> RunSettings:
     """Settings for a run; ``None`` means the preset's value. Raises ValueError on bad input."""
     if preset not in PRESETS:
@@ -113,8 +115,8 @@ def make_settings(
     return RunSettings(
         preset="custom" if user_sizes else preset,
         grid=fit_to_memory(grid, user_sizes),
-        budget_s=base.budget_s if budget is None else check_budget(budget),
-        timing_s=base.timing_s,
+        budget_s=base.budget_s if budget is None else check_seconds("--budget", budget),
+        timing_s=base.timing_s if timing is None else check_seconds("--timing", timing),
         threads=check_threads(threads),
         impls_selected=bool(impls),
     )
