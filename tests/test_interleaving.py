@@ -7,6 +7,7 @@ parallelism test asserts on CPU seconds over wall seconds of a step built to use
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
@@ -19,7 +20,7 @@ from test_runner import fast_runs, register, run  # noqa: F401  (fast_runs: auto
 
 import impls
 from bench.analysis.paired import canary_summary, paired_ratio, smoothed
-from bench.measure import cpu
+from bench.measure import cpu, timing
 from bench.measure import interleave as interleave_module
 from bench.measure.canary import CanaryLog
 from bench.measure.threads import pinned_cpus
@@ -30,6 +31,42 @@ from bench.results.records import pair_by_round
 
 
 # ---------------------------------------------------------------- planning and interleaving
+
+
+class _FakeClock:
+    """perf_counter for bench.measure.timing: advanced only by the kernel below."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+def test_one_stalled_call_does_not_become_the_estimate_of_a_fast_step(monkeypatch):
+    clock = _FakeClock()
+    monkeypatch.setattr(timing, "time", clock)
+    seen_gc = []
+
+    def kernel():  # 5 ms on its first call (a collection, a stolen vCPU), then 40 µs
+        seen_gc.append(gc.isenabled())
+        clock.now += 5e-3 if len(seen_gc) == 1 else 40e-6
+
+    assert timing.estimate_call_s(kernel, ()) == pytest.approx(40e-6)  # the mean would say 5 ms
+    assert len(seen_gc) >= 3 and not any(seen_gc) and gc.isenabled()
+
+
+def test_a_slow_step_is_estimated_from_one_call(monkeypatch):
+    clock = _FakeClock()
+    monkeypatch.setattr(timing, "time", clock)
+    calls = []
+
+    def kernel():
+        calls.append(1)
+        clock.now += timing.ONE_CALL_ENOUGH_S
+
+    assert timing.estimate_call_s(kernel, ()) == timing.ONE_CALL_ENOUGH_S and len(calls) == 1
+
 
 
 def test_plan_gives_each_contender_about_the_timing_target_in_as_many_rounds_as_fit():

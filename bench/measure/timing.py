@@ -19,6 +19,9 @@ import numpy as np
 # so calls faster than that are repeated (pytest-benchmark "iterations") inside each round.
 MIN_ROUND_S = 20e-6
 CALIBRATION_S = 1e-3  # run a fast kernel for at least this long to estimate one call
+#: Calls of at least this long are estimated from one call (why: a stall of a few milliseconds
+#: hardly moves them, and they run one call per round at every preset anyway).
+ONE_CALL_ENOUGH_S = 0.05
 #: Pause before each timed call. why: idle BLAS/OpenMP worker threads of the implementation timed
 #: just before keep spinning for up to ~0.1 s (OpenBLAS's default thread timeout), and on a
 #: 2-core machine they would steal a core from the next implementation's threads.
@@ -84,14 +87,26 @@ def mismatch(result: Step, reference: Step, dtype: str, declared_rtol: float = 0
 
 
 def estimate_call_s(kernel: Callable, args: tuple) -> float:
-    """Seconds per call, from as many calls as make up CALIBRATION_S (at least one)."""
-    calls, start = 0, time.perf_counter()
-    while True:
-        kernel(*args)
-        calls += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= CALIBRATION_S:
-            return elapsed / calls
+    """Seconds per call: the median of calls timed one by one for CALIBRATION_S and at least
+    three calls (one if it takes ONE_CALL_ENOUGH_S), the garbage collector off as in the rounds.
+
+    why the median of at least three, without collections: the mean over the first millisecond
+    took a stall (a collection, the hypervisor taking the vCPU away) for the step's speed. On an
+    Intel Xeon (rocketlake) VM, 9 of 22 quick runs planned one to three steps 4–32× slower than
+    they ran (numpy-vectorized at m=100, n_x=1: 46 µs a call, planned as over 3 ms); such a step
+    ran one or two calls per round, timed cold (there 150–280 µs), and every speedup of its size
+    moved with it when it was numpy-vectorized.
+    """
+    times: list[float] = []
+    with gc_disabled():
+        start = time.perf_counter()
+        while True:
+            before = time.perf_counter()
+            kernel(*args)
+            now = time.perf_counter()
+            times.append(now - before)
+            if now - start >= CALIBRATION_S and (len(times) >= 3 or times[0] >= ONE_CALL_ENOUGH_S):
+                return float(np.median(times))
 
 
 def interleaved_times(kernels: dict, args: tuple, rounds: int, pause_s: float = PAUSE_S) -> dict[str, list[float]]:
