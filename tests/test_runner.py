@@ -23,7 +23,7 @@ import pytest
 import impls
 from bench.measure import memory
 from bench.runner import command as runner
-from bench.runner import grid, plugin
+from bench.runner import budget, grid, plugin
 from bench.results.schema import Point
 from bench.results.writing import ResultsFile
 from bench.runner.progress import RunProgress
@@ -126,20 +126,34 @@ def test_sizes_run_smallest_first_with_isolated_families_after_all_others(monkey
 
 def test_point_over_budget_is_skipped_with_prediction_and_never_timed(tmp_path, monkeypatch):
     calls = []
-    kernel = impls.IMPLEMENTATIONS["python-loops"].kernel
+    kernel = impls.IMPLEMENTATIONS["numpy-vectorized"].kernel
     register(monkeypatch, "counted", lambda *args: calls.append(args[2].shape) or kernel(*args))
-    code, document = run(tmp_path, "--preset", "quick", "--impl", "numpy-vectorized", "counted", "--m", "10", "20", "40",
-                         "--n-x", "1", "--budget", "1e-9", "--no-report")
+    big = budget.FREE_ELEMENTS  # sizes above it may be skipped
+    code, document = run(tmp_path, "--preset", "quick", "--impl", "numpy-vectorized", "counted",
+                         "--m", str(2 * big), str(4 * big), "--n-x", "1", "--budget", "1e-9", "--no-report")
     assert code == 0
     entries = by_key(document)
-    for m in (10, 20):  # no basis yet: measured
-        assert entries[("counted", m, 1, "float64", "C")]["extra_info"]["status"] == "measured"
-    skipped = entries[("counted", 40, 1, "float64", "C")]
+    # no basis yet (one probe call at FREE_ELEMENTS samples): measured
+    assert entries[("counted", 2 * big, 1, "float64", "C")]["extra_info"]["status"] == "measured"
+    skipped = entries[("counted", 4 * big, 1, "float64", "C")]
     info = skipped["extra_info"]
     assert info["status"] == "skipped-budget" and skipped["stats"] is None
     assert info["predicted_s"] > 1e-9 and "fit t=a+b·m·n_x to 2 points" in info["prediction_basis"]
     assert info["fraction_of_floor"] is None and info["achieved_GBps"] is None
-    assert (1, 40) not in calls
+    assert (1, 4 * big) not in calls
+
+
+def test_points_of_at_most_free_elements_are_measured_whatever_their_prediction(tmp_path, monkeypatch):
+    calls = []
+    kernel = impls.IMPLEMENTATIONS["numpy-vectorized"].kernel
+    register(monkeypatch, "counted", lambda *args: calls.append(args[2].shape) or kernel(*args))
+    code, document = run(tmp_path, "--preset", "quick", "--impl", "numpy-vectorized", "counted",
+                         "--m", "10", "20", str(budget.FREE_ELEMENTS), "--n-x", "1", "--budget", "1e-9", "--no-report")
+    assert code == 0
+    entries = by_key(document)
+    for m in (10, 20, budget.FREE_ELEMENTS):  # each predicted above 1 ns from the ones before it
+        assert entries[("counted", m, 1, "float64", "C")]["extra_info"]["status"] == "measured"
+    assert (1, budget.FREE_ELEMENTS) in calls
 
 
 def test_large_first_point_is_predicted_from_probe_calls(monkeypatch):
@@ -295,14 +309,14 @@ def test_guard_names_a_registered_implementation_without_points(monkeypatch):
 
 def test_plain_pytest_bench_writes_pytest_benchmark_json_with_our_section(tmp_path):
     out = tmp_path / "direct.json"
-    code = pytest.main([str(runner.BENCHMARKS), "-q", "-p", "no:cacheprovider", "--vecbench-m=10,20,40",
+    code = pytest.main([str(runner.BENCHMARKS), "-q", "-p", "no:cacheprovider", f"--vecbench-m=10,20,{4 * budget.FREE_ELEMENTS}",
                         "--vecbench-n-x=1", "--vecbench-impl=numpy-vectorized,python-loops",
                         "--vecbench-budget=1e-9", f"--benchmark-json={out}"])
     assert code == 0
     document = json.loads(out.read_text())
     assert [e["extra_info"]["status"] for e in document["benchmarks"]] == ["measured"] * 4
     vecbench = document["vecbench"]
-    assert [e["extra_info"]["m"] for e in vecbench["not_measured"]] == [40, 40]  # predicted, skipped
+    assert [e["extra_info"]["m"] for e in vecbench["not_measured"]] == [4 * budget.FREE_ELEMENTS] * 2  # predicted, skipped
     assert vecbench["preset"] == "custom" and vecbench["complete"] is True
 
 

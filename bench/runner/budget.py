@@ -3,7 +3,8 @@
 Per (implementation, dtype, order) we fit ``t = a + b·m·n_x`` (or ``t = a + c·m + b·m·n_x``
 once there are ≥ 3 points over ≥ 2 values of n_x), with a, b, c ≥ 0, on relative residuals,
 to the medians measured so far in the run (and to probe calls, see bench.runner.plugin). A point whose
-prediction exceeds the per-call budget is skipped and stored with the prediction and its basis.
+prediction exceeds the per-call budget (and that has more than FREE_ELEMENTS) is skipped and
+stored with the prediction and its basis.
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ import numpy as np
 from bench.analysis.costmodel import nonnegative_lstsq
 from bench.results.schema import Point
 
-#: A point this small is always measured: even python-loops takes ~10 ms on 10⁴ elements.
+#: A point this small is always measured, whatever its prediction: even python-loops takes
+#: ~10 ms on 10⁴ elements. why: a fit to a few small points that are mostly fixed overhead (a
+#: Dask step's 15–25 ms) can turn their noise into a steep slope: a quick run on an Intel Xeon
+#: (rocketlake) predicted 73 ms for dask-distributed at m=100, n_x=100 from three points of
+#: 14–24 ms, and skipped six of its nine sizes; another run measured all nine at 12–40 ms.
 FREE_ELEMENTS = 10_000
 #: Probe sizes (elements) used when a large point has no measured basis yet.
 PROBE_ELEMENTS = (10_000, 100_000)
@@ -48,6 +53,11 @@ def _fit(samples: list[_Sample]) -> tuple[np.ndarray, str]:
     if per_sample:
         return coef, "t=a+c·m+b·m·n_x"
     return np.array([coef[0], 0.0, coef[1]]), "t=a+b·m·n_x"
+
+
+def skipped_by_budget(point: Point, prediction: Prediction | None, budget_s: float) -> bool:
+    """True when ``point`` is to be skipped: predicted above ``budget_s`` and larger than FREE_ELEMENTS."""
+    return prediction is not None and prediction.seconds > budget_s and point.m * point.n_x > FREE_ELEMENTS
 
 
 class Predictor:

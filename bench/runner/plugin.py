@@ -28,7 +28,7 @@ from bench.measure.timing import estimate_call_s
 from bench.results.schema import BASELINE, MEASURED, POINT_FIELDS, Point, entry_key, entry_status, run_section
 from bench.results.units import format_seconds
 from bench.results.writing import now_iso
-from bench.runner.budget import FREE_ELEMENTS, PROBE_ELEMENTS, Prediction, Predictor
+from bench.runner.budget import FREE_ELEMENTS, PROBE_ELEMENTS, Prediction, Predictor, skipped_by_budget
 from bench.measure.problems import registered_impls
 from bench.runner.grid import is_isolated
 from bench.runner.settings import RunSettings
@@ -265,7 +265,7 @@ class VecbenchPlugin:
         for point in points:
             prediction = self.predictor.predict(point) if self.predictor.has_basis(point) else None
             call_s = prediction.seconds if prediction else 0.0
-            if call_s > self.settings.budget_s:
+            if skipped_by_budget(point, prediction, self.settings.budget_s):
                 continue  # skipped: costs nothing
             total += POINT_OVERHEAD_S + 2 * call_s + max(self.settings.timing_s, MIN_ROUNDS * call_s)
             if point.data_key != built:

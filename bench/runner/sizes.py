@@ -23,7 +23,7 @@ from bench.measure.threads import limit_new_pools
 from bench.measure.timing import estimate_call_s, mismatch, timed_call
 from bench.results.records import pair_by_round
 from bench.results.schema import BASELINE, FAILED, MEASURED, SKIPPED_BUDGET, Point
-from bench.runner.budget import Prediction
+from bench.runner.budget import Prediction, skipped_by_budget
 
 #: pytest-benchmark's mode name for the fixtures filled from interleaved rounds
 MODE = "vecbench interleaved rounds"
@@ -57,7 +57,7 @@ def measure_size(plugin, points: list[Point], *, timed: bool = True) -> dict[tup
     rng = random.Random()
     for point in points:
         prediction = plugin._predict(point)
-        if prediction and prediction.seconds > plugin.settings.budget_s:
+        if skipped_by_budget(point, prediction, plugin.settings.budget_s):
             outcomes[point.key] = Outcome(SKIPPED_BUDGET, prediction=prediction)
             continue
         if point.data_key != plugin.problems.key:
