@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
 def console_main() -> int:
     """The ``vecbench`` command and ``python -m bench``: :func:`main`, then a quick exit."""
     status = main()
-    # why: at exit the interpreter's last collections walk every object still alive, millions
-    # once torch.compile, JAX and Dask have run: 2.1 s of a 16.7 s process on an Intel Xeon
+    # why: at exit the interpreter's last collections walk every object still alive, and
+    # torch.compile, JAX and Dask leave many: 2.1 s of a 16.7 s process on an Intel Xeon
     # (rocketlake), 0.35 s with them frozen first (throwaway script). Freezing frees nothing the
     # operating system does not free at exit; atexit handlers still run, and so do the
     # finalizers of objects that reference counting frees (files, the Dask cluster).
