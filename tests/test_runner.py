@@ -213,9 +213,19 @@ def ctrl_c_turned_into_a_system_error(calls_before: int):
     return kernel
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """SIGINT raises KeyboardInterrupt during the test, as in a terminal, even where pytest was
+    started with it ignored (why: a script's ``(command &)`` starts it so, and the run then
+    rightly leaves SIGINT alone; the test's own signal would be lost)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.parametrize("calls_before", [0, 3], ids=["first-call", "while-timed"])
 def test_ctrl_c_that_a_library_turns_into_another_error_stops_the_run_without_a_failure(
-        tmp_path, monkeypatch, capsys, calls_before):
+        tmp_path, monkeypatch, capsys, calls_before, ctrl_c_raises):
     register(monkeypatch, "interrupted", ctrl_c_turned_into_a_system_error(calls_before))
     code, document = run(tmp_path, *TINY, "--impl", "numpy-vectorized", "interrupted")
     assert code == runner.INTERRUPTED
