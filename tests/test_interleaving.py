@@ -289,7 +289,9 @@ def test_a_point_over_its_thread_budget_is_flagged_in_the_file_the_output_and_th
                          "--impl", "numpy-vectorized", "numba-fused", "--threads", "1")
     assert code == 0
     info = {e["extra_info"]["impl"]: e["extra_info"] for e in document["benchmarks"]}
-    assert all(i["over_threads"] is True and i["parallelism"] == pytest.approx(2.5, rel=0.02) for i in info.values())
+    # why not 2.5 exactly: the wall time also counts the moments between the clock's readings,
+    # and a preemption there (CI's two test processes on two cores) read 2.37 once
+    assert all(i["over_threads"] is True and 2.0 <= i["parallelism"] <= 2.5 * 1.02 for i in info.values()), info
     output = capsys.readouterr().out
     assert "OVER THREADS: used 2." in output and "cores, budget 1" in output
     assert "2 points used more CPU than their thread budget" in output
