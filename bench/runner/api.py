@@ -22,8 +22,9 @@ def run(preset: str = "quick", *, impls=None, m=None, n_x=None, dtype=("float64"
     """Measure like ``vecbench run`` and return the results; one line per point as progress.
 
     ``m``, ``n_x``, ``dtype``, ``order`` replace the preset's values (a list each, or one value);
-    ``timing`` is the seconds of timed calls per point (more: tighter intervals); ``out`` is the results file (default: a new reports/results/run-*.json; latest.json is
-    written beside it); ``report`` also writes the charts and REPORT.md as the CLI does. Bad
+    ``timing`` is the seconds of timed calls per point (more: tighter intervals); ``out`` is the
+    results file (default: a new reports/results/run-*.json; latest.json is written beside it);
+    ``report`` also writes the charts and REPORT.md as the CLI does. Bad
     input raises ValueError naming the argument. Ctrl-C (the notebook's interrupt) keeps every
     finished point: the returned results hold them, and ``vecbench run --resume`` continues.
     """
