@@ -24,7 +24,7 @@ from bench.measure import cpu, timing
 from bench.measure import interleave as interleave_module
 from bench.measure.canary import CanaryLog
 from bench.measure.threads import pinned_cpus
-from bench.measure.interleave import MAX_ROUNDS, MIN_ROUNDS, Contender, interleave, plan, spread
+from bench.measure.interleave import MAX_ROUNDS, MIN_ROUNDS, Contender, interleave, interleave_sizes, plan, spread
 from bench.results.intervals import median_interval
 from bench.results.reading import PointRecord, load_results
 from bench.results.records import pair_by_round
@@ -121,6 +121,51 @@ def test_every_round_times_each_contender_once_in_a_shuffled_order():
     assert len(set(orders)) > 1  # shuffled, not a fixed order
     assert all(len(found[n].times) == rounds and found[n].canary == found["a"].canary for n in "abcd")
     assert len(log.series) == rounds and [t for t, _ in log.series] == sorted(t for t, _ in log.series)
+
+
+class CountingCanary(CanaryLog):
+    """A canary whose n-th reading is n (its position in the series)."""
+
+    def read(self) -> float:
+        reading = float(len(self.series))
+        self.series.append([reading, reading])
+        return reading
+
+
+def test_sizes_take_their_rounds_in_turn_each_size_side_by_side_and_a_shorter_one_spread():
+    calls: list[str] = []
+
+    def contender(name, call_s):
+        return Contender(name, lambda: calls.append(name), (), call_s=call_s)
+
+    sizes = [[contender("a1", 1e-5), contender("b1", 1e-5)],  # fast: MAX_ROUNDS rounds
+             [contender("a2", 1e-5), contender("b2", 1e-5)],
+             [contender("a3", 10e-3), contender("b3", 10e-3)]]  # slow: MIN_ROUNDS rounds
+    found = interleave_sizes(sizes, timing_s=0.03, canary=CountingCanary(), rng=random.Random(5))
+    assert [sorted(size) for size in found] == [["a1", "b1"], ["a2", "b2"], ["a3", "b3"]]
+    assert found[0]["a1"].index == found[1]["b2"].index == list(range(MAX_ROUNDS))
+    assert found[2]["a3"].index == list(range(MIN_ROUNDS))
+    # a size's contenders share its round's canary reading (paired); each size-round reads it once
+    for size in found:
+        assert len({tuple(rounds.canary) for rounds in size.values()}) == 1
+    one, two, three = (list(map(int, size[next(iter(size))].canary)) for size in found)
+    assert sorted(one + two + three) == list(range(2 * MAX_ROUNDS + MIN_ROUNDS))
+    # group round g reads the canary of each size taking part, one after another, before round g + 1
+    groups = [[one[g], two[g], *([three[spread(MIN_ROUNDS, MAX_ROUNDS).index(g)]]
+                                  if g in spread(MIN_ROUNDS, MAX_ROUNDS) else [])] for g in range(MAX_ROUNDS)]
+    assert all(max(groups[g]) < min(groups[g + 1]) for g in range(MAX_ROUNDS - 1))
+    assert all(max(group) - min(group) == len(group) - 1 for group in groups)
+    assert len({one[g] < two[g] for g in range(MAX_ROUNDS)}) == 2  # the sizes' order shuffled
+    # one size's blocks are never split by another size's: a size-round is one stretch of calls
+    stretches = 1 + sum(a[1] != b[1] for a, b in zip(calls, calls[1:]))
+    assert stretches <= 2 * MAX_ROUNDS + MIN_ROUNDS
+
+
+def test_one_size_interleaved_alone_is_the_same_as_in_a_group_of_one():
+    sizes = [[Contender(n, lambda: None, (), call_s=1e-3) for n in "ab"]]
+    alone = interleave(sizes[0], 0.02, CanaryLog(), random.Random(2))
+    grouped = interleave_sizes(sizes, 0.02, CanaryLog(), random.Random(2))[0]
+    assert {n: r.index for n, r in alone.items()} == {n: r.index for n, r in grouped.items()}
 
 
 def test_the_canary_log_continues_a_resumed_series():

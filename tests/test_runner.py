@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 
 import impls
-from bench.measure import memory
+from bench.measure import canary, memory
 from bench.runner import command as runner
-from bench.runner import budget, grid, plugin
+from bench.runner import budget, grid, plugin, sizes
 from bench.results.schema import Point
 from bench.results.writing import ResultsFile
 from bench.runner.progress import RunProgress
@@ -122,6 +122,47 @@ def test_sizes_run_smallest_first_with_isolated_families_after_all_others(monkey
     points = settings.grid.points()
     assert [(p.impl, p.m) for p in points] == [("python-loops", 10), ("numba-loops", 10), ("python-loops", 100),
                                                ("numba-loops", 100), ("a-cluster", 10), ("a-cluster", 100)]
+
+
+def test_sizes_are_timed_in_groups_that_fit_in_memory_and_never_mix_isolated_families(monkeypatch):
+    register(monkeypatch, "a-cluster", lambda w, b, X, Y: (0, 0, 0))
+    monkeypatch.setitem(impls.IMPLEMENTATIONS, "a-cluster",
+                        dataclasses.replace(impls.IMPLEMENTATIONS["a-cluster"], family="dask"))
+    points = make_settings(impls=["numba-loops", "a-cluster", "numpy-vectorized"], ms=[10, 100, 1000],
+                           n_xs=[1]).grid.points()
+    local, isolated = points[:6], points[6:]
+    assert sizes.size_group(points, points[0]) == local  # small sizes: one group
+    assert sizes.size_group(points, points[2]) == local[2:]  # from the size asked for on
+    assert sizes.size_group(points, isolated[0]) == isolated
+    one_size = sizes.size_bytes(local[:2])
+    assert sizes.size_group(points, points[0], limit_bytes=one_size) == local[:2]
+    assert sizes.size_group(points, points[0], limit_bytes=1) == local[:2]  # a size too large: alone
+
+
+def test_a_run_times_its_sizes_rounds_in_turn(tmp_path, monkeypatch):
+    readings = iter(range(1, 10**6))
+    monkeypatch.setattr(canary, "read_canary", lambda: next(readings) * 1e-6)  # distinct, in order
+    code, document = run(tmp_path, *TINY, "--impl", *SOME)
+    assert code == 0
+    series = [reading for _, reading in document["vecbench"]["canary"]["series"]]
+    position = {reading: i for i, reading in enumerate(series)}
+    spans = {}
+    for entry in document["benchmarks"]:
+        info = entry["extra_info"]
+        spans.setdefault((info["m"], info["n_x"]), set()).update(position[c] for c in info["canary_s"])
+    assert len(spans) == 4
+    for mine in spans.values():  # every size's rounds run from the first stretch of the run to the last
+        assert min(mine) < len(series) / 4 and max(mine) > 3 * len(series) / 4
+
+
+def test_a_timed_median_replaces_the_estimate_at_its_size():
+    predictor = budget.Predictor()
+    point = Point("numpy-vectorized", 1000, 10)
+    predictor.add(point, 2.0)  # the check's estimate
+    predictor.add(Point("numpy-vectorized", 100, 10), 0.1)
+    predictor.add(point, 1.0)  # the median timed later
+    assert predictor.predict(point).basis.startswith("fit t=a+b·m·n_x to 2 points")
+    assert predictor.predict(point).seconds == pytest.approx(1.0, rel=1e-3)
 
 
 def test_point_over_budget_is_skipped_with_prediction_and_never_timed(tmp_path, monkeypatch):
@@ -227,12 +268,21 @@ def ctrl_c_raises():
 def test_ctrl_c_that_a_library_turns_into_another_error_stops_the_run_without_a_failure(
         tmp_path, monkeypatch, capsys, calls_before, ctrl_c_raises):
     register(monkeypatch, "interrupted", ctrl_c_turned_into_a_system_error(calls_before))
+    monkeypatch.setattr(sizes, "GROUP_BYTES", 1)  # each size timed alone: m = 10 is done before m = 100
     code, document = run(tmp_path, *TINY, "--impl", "numpy-vectorized", "interrupted")
     assert code == runner.INTERRUPTED
     assert document["vecbench"]["complete"] is False
     assert {e["extra_info"]["status"] for e in by_key(document).values()} == {"measured"}  # m = 10, not "failed"
     printed = capsys.readouterr()
     assert "SystemError" not in printed.out + printed.err and "--resume" in printed.out
+
+
+def test_ctrl_c_within_a_group_of_sizes_keeps_none_of_the_group_and_says_so(
+        tmp_path, monkeypatch, capsys, ctrl_c_raises):
+    register(monkeypatch, "interrupted", ctrl_c_turned_into_a_system_error(0))
+    code, document = run(tmp_path, *TINY, "--impl", "numpy-vectorized", "interrupted")  # one group
+    assert code == runner.INTERRUPTED and document is None  # m = 10 was checked, not yet timed
+    assert "nothing was written" in capsys.readouterr().out
 
 
 def test_checkpoint_recovers_a_point_the_results_file_missed(tmp_path):

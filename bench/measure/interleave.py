@@ -8,6 +8,9 @@ interleaved trials, Abedi & Brecht, ICPE 2017; Google Benchmark's random interle
 implementation samples the same machine states and the ratio of two implementations' times *in
 the same round* is a paired measurement.
 
+Several sizes can be timed as one group (:func:`interleave_sizes`): their rounds are taken in
+turn, so each size's rounds spread over the group's whole stretch of time.
+
 Fast implementations take part in every round; one too slow for that within its timing target
 takes part in fewer (at least MIN_ROUNDS), spread over the size's rounds. why: the slowest
 implementation no longer caps the rounds of the others, and more, shorter rounds pair better on
@@ -119,29 +122,55 @@ def spread(n: int, rounds: int) -> tuple[int, ...]:
 
 def interleave(contenders: list[Contender], timing_s: float, canary: CanaryLog,
                rng: random.Random) -> dict[str, Rounds]:
-    """Time every contender in its shuffled rounds with the canary (see the module)."""
-    planned = plan({c.name: c.call_s for c in contenders}, timing_s)
-    results = {c.name: Rounds(planned.iterations[c.name]) for c in contenders}
-    joining = {r: [c.name for c in contenders if r in planned.joins[c.name]] for r in range(planned.rounds)}
-    by_name = {c.name: c for c in contenders}
+    """Time every contender of one size in its shuffled rounds with the canary (see the module)."""
+    return interleave_sizes([contenders], timing_s, canary, rng)[0]
+
+
+def interleave_sizes(sizes: list[list[Contender]], timing_s: float, canary: CanaryLog,
+                     rng: random.Random) -> list[dict[str, Rounds]]:
+    """Time several sizes' contenders, each size as :func:`interleave` would, their rounds
+    taken in turn: round ``g`` of the group times round ``g`` of every size that has one, the
+    sizes in an order shuffled anew each time (a size with fewer rounds than the group's takes
+    part in a :func:`spread` of them). A size's contenders and its canary reading stay side by
+    side within its round, as with one size. why: a shared VM's state moves each
+    implementation's speedups for seconds at a time (alike at every size of it: a state, not
+    noise), so a size timed in one stretch of about a second carries that stretch's state into
+    all its speedups; spread over the group's stretch, they average its states, and two runs'
+    speedups agree better (measured with ``vecbench compare`` on back-to-back quick runs).
+    Returns each size's rounds, in the order of ``sizes``."""
+    planned = [plan({c.name: c.call_s for c in contenders}, timing_s) for contenders in sizes]
+    group_rounds = max((p.rounds for p in planned), default=0)
+    turns = [dict(zip(spread(p.rounds, group_rounds), range(p.rounds))) for p in planned]
+    results = [{c.name: Rounds(p.iterations[c.name]) for c in contenders} for p, contenders in zip(planned, sizes)]
     clock = CpuClock()
     with gc_disabled():
-        for r in range(planned.rounds):
-            order = [*joining[r], CANARY]
-            rng.shuffle(order)
-            reading = None
-            for name in order:
-                if name == CANARY:
-                    reading = canary.read()
-                    continue
-                contender, record = by_name[name], results[name]
-                if contender.call_s < WARM_CALL_BELOW_S:
-                    contender.step(*contender.args)
-                _time_block(contender, record, clock)
-            for name in joining[r]:
-                results[name].canary.append(reading)
-                results[name].index.append(r)
+        for g in range(group_rounds):
+            taking_part = [i for i, turn in enumerate(turns) if g in turn]
+            rng.shuffle(taking_part)
+            for i in taking_part:
+                _one_round(sizes[i], planned[i], turns[i][g], results[i], canary, rng, clock)
     return results
+
+
+def _one_round(contenders: list[Contender], planned: RoundPlan, r: int, results: dict[str, Rounds],
+               canary: CanaryLog, rng: random.Random, clock: CpuClock) -> None:
+    """Round ``r`` of one size: its contenders taking part and the canary, in shuffled order."""
+    by_name = {c.name: c for c in contenders}
+    joining = [c.name for c in contenders if r in planned.joins[c.name]]
+    order = [*joining, CANARY]
+    rng.shuffle(order)
+    reading = None
+    for name in order:
+        if name == CANARY:
+            reading = canary.read()
+            continue
+        contender, record = by_name[name], results[name]
+        if contender.call_s < WARM_CALL_BELOW_S:
+            contender.step(*contender.args)
+        _time_block(contender, record, clock)
+    for name in joining:
+        results[name].canary.append(reading)
+        results[name].index.append(r)
 
 
 def _time_block(contender: Contender, record: Rounds, clock: CpuClock) -> None:

@@ -72,7 +72,11 @@ class Predictor:
         return (point.impl, point.dtype, point.order)
 
     def add(self, point: Point, seconds: float, *, probe: bool = False) -> None:
-        self._samples[self._series(point)].append(_Sample(point.m, point.n_x, seconds, probe))
+        """Add a time at ``point``'s size; it replaces an earlier one at the same size (a check's
+        estimate or a probe call, superseded by the median timed later)."""
+        samples = self._samples[self._series(point)]
+        samples[:] = [s for s in samples if (s.m, s.n_x) != (point.m, point.n_x)]
+        samples.append(_Sample(point.m, point.n_x, seconds, probe))
         self._fits.pop(self._series(point), None)
 
     def has_basis(self, point: Point) -> bool:

@@ -30,9 +30,8 @@ from bench.results.units import format_seconds
 from bench.results.writing import now_iso
 from bench.runner.budget import FREE_ELEMENTS, PROBE_ELEMENTS, Prediction, Predictor, skipped_by_budget
 from bench.measure.problems import registered_impls
-from bench.runner.grid import is_isolated
 from bench.runner.settings import RunSettings
-from bench.runner.sizes import Outcome, measure_size, record_rounds
+from bench.runner.sizes import Outcome, measure_sizes, record_rounds, size_group
 
 POINT_OVERHEAD_S = 0.01  # pytest, JSON rewrite and checkpoint per point (for the ETA)
 
@@ -71,7 +70,8 @@ class VecbenchPlugin:
         self.not_measured: list[dict] = []  # for pytest-benchmark's own JSON (plain pytest)
         self.medians: dict[tuple, float] = {}
         self.paired: dict[tuple, float] = {}  # point key → paired speedup over python-loops
-        self.outcomes: dict[tuple, Outcome] = {}  # measured with their size, not yet recorded
+        self.outcomes: dict[tuple, Outcome] = {}  # measured with their group of sizes, not yet recorded
+        self.selected: set[tuple] = {p.key for p in self.points}  # narrowed to pytest's selection
         self.canary = CanaryLog(series=(canary or {}).get("series"))
         self.predictor = Predictor()
         for entry in done:
@@ -90,6 +90,12 @@ class VecbenchPlugin:
         if set(POINT_FIELDS) <= set(metafunc.fixturenames):
             self.generated = list(self.points)
             metafunc.parametrize(POINT_FIELDS, [p.key for p in self.points], ids=[p.id for p in self.points])
+
+    def pytest_collection_finish(self, session) -> None:
+        """The points pytest will run (why: ``-k`` or a node id may select a few; a group of
+        sizes is timed from those only)."""
+        self.selected = {tuple(item.callspec.params[name] for name in POINT_FIELDS) for item in session.items
+                         if set(POINT_FIELDS) <= set(getattr(getattr(item, "callspec", None), "params", {}))}
 
     def pytest_sessionfinish(self, session) -> None:
         self.problems.clear()
@@ -132,19 +138,20 @@ class VecbenchPlugin:
         return [name for name in expected if name not in covered]
 
     def run_point(self, benchmark, point: Point) -> None:
-        """Record one point; its whole size is measured when the size's first point comes up."""
+        """Record one point; its size's group (:func:`~bench.runner.sizes.size_group`) is measured
+        when the group's first point comes up."""
         self.raise_if_stopping()
         self.start()
         benchmark.group = point.group
         if point.key not in self.outcomes:
-            together = [p for p in self.points
-                        if p.data_key == point.data_key and is_isolated(p.impl) == is_isolated(point.impl)]
+            pending = [p for p in self.points if p.key in self.selected]
+            together = size_group(pending, point)
             try:
-                self.outcomes.update(measure_size(self, together, timed=not benchmark.disabled))
+                self.outcomes.update(measure_sizes(self, together, timed=not benchmark.disabled))
             except Exception:
                 self.raise_if_stopping()
                 raise
-            self._release_cluster(after=point)
+            self._release_cluster(pending[pending.index(point):], measured=together)
         outcome = self.outcomes.pop(point.key)
         if outcome.status == MEASURED and outcome.rounds is None:
             return  # --benchmark-disable: a correctness run, nothing timed or recorded
@@ -165,11 +172,11 @@ class VecbenchPlugin:
         if self.stop_requested:
             raise KeyboardInterrupt from None
 
-    def _release_cluster(self, after: Point) -> None:
-        """Shut the embedded Dask cluster down once no later point needs it (why: its idle
-        workers would go on taking CPU from the points measured after them)."""
-        later = self.points[self.points.index(after):]
-        if not any(impl_family(p.impl) == "dask" and p.data_key != after.data_key for p in later):
+    def _release_cluster(self, later: list[Point], measured: list[Point]) -> None:
+        """Shut the embedded Dask cluster down once no point of ``later`` but those just
+        ``measured`` needs it (why: its idle workers would go on taking CPU from the points
+        measured after them)."""
+        if not any(impl_family(p.impl) == "dask" and p not in measured for p in later):
             if "dask-distributed" in impls.IMPLEMENTATIONS:
                 from impls import dask_distributed
 

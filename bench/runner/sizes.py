@@ -1,11 +1,13 @@
-"""Measuring one size: every implementation of one (m, n_x, dtype, order), side by side.
+"""Measuring a group of sizes: every implementation of each (m, n_x, dtype, order), side by side.
 
-For each implementation in turn: the time budget's prediction (a point predicted over budget is
-skipped), the memory guard, the preparation (timed apart), and the first call, checked against
-the reference (its time minus the median is a JIT's compile time). Then the ones that passed
-are timed together in interleaved rounds (:mod:`bench.measure.interleave`). When the next
-implementation's copy of the data would not fit beside those already prepared, the prepared
-ones are timed first and freed (why: at the largest sizes, peers' copies of X do not all fit).
+The sizes of a group (:func:`size_group`: the next sizes of the run while their data fits in
+GROUP_BYTES) are checked first, point by point: the time budget's prediction (a point predicted
+over budget is skipped), the memory guard, the preparation (timed apart), and the first call,
+checked against the reference (its time minus the median is a JIT's compile time). Then the
+ones that passed are timed together: each size's in interleaved rounds, the sizes' rounds in
+turn (:func:`bench.measure.interleave.interleave_sizes`). When the next implementation's copy
+of the data would not fit beside those already prepared, the prepared ones are timed first and
+freed (why: at the largest sizes, peers' copies of X do not all fit).
 """
 
 from __future__ import annotations
@@ -17,16 +19,23 @@ from dataclasses import dataclass
 
 import impls
 from impls import peers
-from bench.measure.interleave import Contender, Rounds, interleave
+from bench.measure import memory
+from bench.measure.interleave import Contender, Rounds, interleave_sizes
 from bench.measure.problems import describe_error, prepared_call
 from bench.measure.threads import limit_new_pools
 from bench.measure.timing import estimate_call_s, mismatch, timed_call
 from bench.results.records import pair_by_round
 from bench.results.schema import BASELINE, FAILED, MEASURED, SKIPPED_BUDGET, Point
 from bench.runner.budget import Prediction, skipped_by_budget
+from bench.runner.grid import is_isolated
 
 #: pytest-benchmark's mode name for the fixtures filled from interleaved rounds
 MODE = "vecbench interleaved rounds"
+#: The sizes timed together hold at most this much data, implementations' copies included
+#: (:func:`size_group`). why: every size of a group stays prepared until its rounds are done;
+#: the quick preset's nine sizes need about 110 MiB, so they are one group; the default preset's
+#: small sizes form groups, and its large ones, each beyond this alone, are timed one at a time.
+GROUP_BYTES = 256 * 2**20
 
 
 @dataclass
@@ -46,14 +55,41 @@ class Outcome:
         return statistics.median(self.rounds.times) if self.rounds else None
 
 
-def measure_size(plugin, points: list[Point], *, timed: bool = True) -> dict[tuple, Outcome]:
-    """Every point of one size (all share ``data_key``): check each, then time them interleaved.
+def size_bytes(points: list[Point]) -> int:
+    """Bytes one size's points hold while prepared: the problem and each implementation's extra."""
+    m, n_x, dtype, _ = points[0].data_key
+    return memory.problem_bytes(m, n_x, dtype) + sum(
+        memory.impl_extra_bytes(impls.IMPLEMENTATIONS[p.impl], m, n_x, dtype) for p in points)
+
+
+def size_group(points: list[Point], first: Point, limit_bytes: int | None = None) -> list[Point]:
+    """The points timed together with ``first``'s size: its size's, then those of the sizes after
+    it in ``points`` (measuring order) while all of them fit in ``limit_bytes`` (default
+    GROUP_BYTES); only points of ``first``'s isolation (an isolated family, Dask, is never timed
+    beside the others)."""
+    limit_bytes = GROUP_BYTES if limit_bytes is None else limit_bytes
+    isolated = is_isolated(first.impl)
+    by_size: dict[tuple, list[Point]] = {}
+    for point in points[points.index(first):]:
+        if is_isolated(point.impl) == isolated:
+            by_size.setdefault(point.data_key, []).append(point)
+    chosen, total = [], 0
+    for size_points in by_size.values():
+        total += size_bytes(size_points)
+        if chosen and total > limit_bytes:
+            break
+        chosen.extend(size_points)
+    return chosen
+
+
+def measure_sizes(plugin, points: list[Point], *, timed: bool = True) -> dict[tuple, Outcome]:
+    """Every point of a group of sizes (:func:`size_group`): check each, then time them together.
 
     ``plugin`` is the run's :class:`~bench.runner.plugin.VecbenchPlugin` (settings, problems,
     predictions, canary). ``timed=False`` (``--benchmark-disable``): checked only.
     """
     outcomes: dict[tuple, Outcome] = {}
-    ready: list[tuple[Point, Contender, float]] = []  # (point, contender, first call's seconds)
+    ready: dict[tuple, list[tuple[Point, Contender, float]]] = {}  # size → (point, contender, first call's s)
     rng = random.Random()
     for point in points:
         prediction = plugin._predict(point)
@@ -66,13 +102,16 @@ def measure_size(plugin, points: list[Point], *, timed: bool = True) -> dict[tup
         error = plugin._memory_refusal(point, impl)
         if error and ready:  # why: time and free the copies prepared so far, then try again
             outcomes.update(_time_together(plugin, ready, outcomes, rng, timed))
-            ready = []
+            ready = {}
             gc.collect()
             error = plugin._memory_refusal(point, impl)
         outcome, contender, first_s = _check(plugin, point, impl, error)
         outcomes[point.key] = outcome
         if contender is not None:
-            ready.append((point, contender, first_s))
+            ready.setdefault(point.data_key, []).append((point, contender, first_s))
+            # why: the group's later sizes are budgeted before any of it is timed; the estimate
+            # is replaced by the median once timed (Predictor.add)
+            plugin.predictor.add(point, contender.call_s)
     outcomes.update(_time_together(plugin, ready, outcomes, rng, timed))
     return outcomes
 
@@ -104,26 +143,30 @@ def _check(plugin, point: Point, impl, error: str | None) -> tuple[Outcome, Cont
     return Outcome(MEASURED, prepare_s=prepare_s, compile_cache=cache), contender, first_s
 
 
-def _time_together(plugin, ready: list[tuple[Point, Contender, float]], checked: dict[tuple, Outcome],
-                   rng: random.Random, timed: bool) -> dict[tuple, Outcome]:
-    """The ``ready`` points timed interleaved (``checked``: their outcomes so far)."""
+def _time_together(plugin, ready: dict[tuple, list[tuple[Point, Contender, float]]],
+                   checked: dict[tuple, Outcome], rng: random.Random, timed: bool) -> dict[tuple, Outcome]:
+    """The ``ready`` points timed, each size's interleaved, the sizes' rounds in turn
+    (``checked``: their outcomes so far)."""
     if not ready or not timed:
         return {}
-    measured = interleave([contender for _, contender, _ in ready], plugin.settings.timing_s, plugin.canary, rng)
+    sizes = list(ready.values())
+    measured_sizes = interleave_sizes([[contender for _, contender, _ in size] for size in sizes],
+                                      plugin.settings.timing_s, plugin.canary, rng)
     outcomes = {}
-    for point, contender, first_s in ready:
-        rounds = measured[contender.name]
-        median = statistics.median(rounds.times)
-        jit = impls.IMPLEMENTATIONS[point.impl].jit
-        outcomes[point.key] = Outcome(MEASURED, prepare_s=checked[point.key].prepare_s,
-                                      compile_s=max(0.0, first_s - median) if jit else None, rounds=rounds,
-                                      compile_cache=checked[point.key].compile_cache)
-    baseline = measured.get(BASELINE)
-    if baseline is not None:
-        for point, contender, _ in ready:
-            pairs = pair_by_round(baseline.indexed, measured[contender.name].indexed)
-            if pairs:
-                plugin.paired[point.key] = statistics.median(b / t for b, t in pairs)
+    for size, measured in zip(sizes, measured_sizes):
+        for point, contender, first_s in size:
+            rounds = measured[contender.name]
+            median = statistics.median(rounds.times)
+            jit = impls.IMPLEMENTATIONS[point.impl].jit
+            outcomes[point.key] = Outcome(MEASURED, prepare_s=checked[point.key].prepare_s,
+                                          compile_s=max(0.0, first_s - median) if jit else None, rounds=rounds,
+                                          compile_cache=checked[point.key].compile_cache)
+        baseline = measured.get(BASELINE)
+        if baseline is not None:
+            for point, contender, _ in size:
+                pairs = pair_by_round(baseline.indexed, measured[contender.name].indexed)
+                if pairs:
+                    plugin.paired[point.key] = statistics.median(b / t for b, t in pairs)
     return outcomes
 
 
