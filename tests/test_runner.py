@@ -133,7 +133,7 @@ def test_sizes_are_timed_in_groups_that_fit_in_memory_and_never_mix_isolated_fam
     local, isolated = points[:6], points[6:]
     assert sizes.size_group(points, points[0]) == local  # small sizes: one group
     assert sizes.size_group(points, points[2]) == local[2:]  # from the size asked for on
-    assert sizes.size_group(points, isolated[0]) == isolated
+    assert sizes.size_group(points, isolated[0]) == isolated[:1]  # Dask-like: size by size
     one_size = sizes.size_bytes(local[:2])
     assert sizes.size_group(points, points[0], limit_bytes=one_size) == local[:2]
     assert sizes.size_group(points, points[0], limit_bytes=1) == local[:2]  # a size too large: alone
@@ -153,6 +153,28 @@ def test_a_run_times_its_sizes_rounds_in_turn(tmp_path, monkeypatch):
     assert len(spans) == 4
     for mine in spans.values():  # every size's rounds run from the first stretch of the run to the last
         assert min(mine) < len(series) / 4 and max(mine) > 3 * len(series) / 4
+
+
+def test_the_dask_cluster_starts_in_the_background_and_is_gone_before_the_other_rounds(tmp_path, monkeypatch):
+    if "dask-distributed" not in impls.IMPLEMENTATIONS:
+        pytest.skip("Dask is not installed")
+    import multiprocessing
+
+    from impls import _cluster, dask_distributed
+
+    started = []
+    monkeypatch.setattr(dask_distributed, "start_in_background",
+                        lambda: started.append(True) or _cluster.start_in_background())
+    readings = iter(range(1, 10**6))
+    monkeypatch.setattr(canary, "read_canary", lambda: next(readings) * 1e-6)
+    code, document = run(tmp_path, *TINY, "--impl", "numpy-vectorized", "dask-distributed")
+    assert code == 0 and started == [True]
+    rounds = {}
+    for entry in document["benchmarks"]:
+        rounds.setdefault(entry["extra_info"]["impl"], []).extend(entry["extra_info"]["canary_s"])
+    assert max(rounds["dask-distributed"]) < min(rounds["numpy-vectorized"])  # timed first
+    assert document["vecbench"]["machine"]["dask_cluster"]["n_workers"] == 1  # sized to --threads 1
+    assert _cluster._cluster is None and _cluster._client is None and not multiprocessing.active_children()
 
 
 def test_a_timed_median_replaces_the_estimate_at_its_size():

@@ -107,7 +107,11 @@ def new_results(settings: RunSettings, out, command: str) -> ResultsFile:
 
 def run_pytest(plugin: VecbenchPlugin, progress: RunProgress) -> int:
     args = [str(BENCHMARKS), "-s", "-p", "no:terminal", "-p", "no:cacheprovider", "-o", "addopts=",
-            "--benchmark-disable-gc"]  # why: recorded in each entry's options; we disable it too
+            "--benchmark-disable-gc",  # why: recorded in each entry's options; we disable it too
+            # why: at its end this plugin runs five full garbage collections to find unraisable
+            # exceptions; with PyTorch, JAX and Dask loaded that is most of a second of a quick
+            # run, for warnings that a benchmark run does not show
+            "-p", "no:unraisableexception"]
     return int(pytest.main(args, plugins=[plugin, ErrorPrinter(plugin, progress)]))
 
 

@@ -5,8 +5,10 @@ smallest first (so the time budget can predict a size from the smaller ones); th
 (m, n_x, dtype, order) are timed together, in interleaved rounds, and small sizes in groups
 whose rounds are taken in turn (:mod:`bench.runner.sizes`).
 Implementations of an :data:`ISOLATED_FAMILIES` family come after every other point, size by
-size (why: the processes of a Dask cluster would otherwise run, and take CPU, beside every
-point measured after its first).
+size, and are never timed beside them (why: the processes of a Dask cluster would otherwise run,
+and take CPU, beside other points). When a run has both, the cluster starts in the background
+while the first group is checked, and its points are timed before that group's rounds, then the
+cluster is shut down (:meth:`bench.runner.plugin.VecbenchPlugin.before_rounds`).
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ class RunGrid:
         )
 
 
-#: Families measured after all the others (see the module docstring).
+#: Families listed after all the others and never timed beside them (see the module docstring).
 ISOLATED_FAMILIES = ("dask",)
 
 

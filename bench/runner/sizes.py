@@ -33,8 +33,8 @@ from bench.runner.grid import is_isolated
 MODE = "vecbench interleaved rounds"
 #: The sizes timed together hold at most this much data, implementations' copies included
 #: (:func:`size_group`). why: every size of a group stays prepared until its rounds are done;
-#: the quick preset's nine sizes need about 110 MiB, so they are one group; the default preset's
-#: small sizes form groups, and its large ones, each beyond this alone, are timed one at a time.
+#: the quick preset's nine sizes need about 71 MiB, so they are one group; the default preset's
+#: seventeen smallest sizes form one, and its seven largest, each beyond this alone, one each.
 GROUP_BYTES = 256 * 2**20
 
 
@@ -66,9 +66,15 @@ def size_group(points: list[Point], first: Point, limit_bytes: int | None = None
     """The points timed together with ``first``'s size: its size's, then those of the sizes after
     it in ``points`` (measuring order) while all of them fit in ``limit_bytes`` (default
     GROUP_BYTES); only points of ``first``'s isolation (an isolated family, Dask, is never timed
-    beside the others)."""
+    beside the others). An isolated family's sizes are timed one by one. why: its steps are
+    mostly the scheduler's milliseconds at any size, and the few calls of a check estimate them
+    too roughly for the budget to extrapolate the group's next sizes from (a quick run on a Zen 3
+    skipped three of Dask's nine sizes so); the medians of the sizes timed before are steadier.
+    """
     limit_bytes = GROUP_BYTES if limit_bytes is None else limit_bytes
     isolated = is_isolated(first.impl)
+    if isolated:
+        limit_bytes = 0
     by_size: dict[tuple, list[Point]] = {}
     for point in points[points.index(first):]:
         if is_isolated(point.impl) == isolated:
@@ -147,6 +153,7 @@ def _time_together(plugin, ready: dict[tuple, list[tuple[Point, Contender, float
                    checked: dict[tuple, Outcome], rng: random.Random, timed: bool) -> dict[tuple, Outcome]:
     """The ``ready`` points timed, each size's interleaved, the sizes' rounds in turn
     (``checked``: their outcomes so far)."""
+    plugin.before_rounds(timed)
     if not ready or not timed:
         return {}
     sizes = list(ready.values())
