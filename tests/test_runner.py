@@ -167,14 +167,41 @@ def test_the_dask_cluster_starts_in_the_background_and_is_gone_before_the_other_
                         lambda: started.append(True) or _cluster.start_in_background())
     readings = iter(range(1, 10**6))
     monkeypatch.setattr(canary, "read_canary", lambda: next(readings) * 1e-6)
+    events = []
+    remember, check = plugin.VecbenchPlugin.remember, sizes._check
+    monkeypatch.setattr(plugin.VecbenchPlugin, "remember",
+                        lambda self, point, median: events.append(("timed", point.impl, point.m, point.n_x))
+                        or remember(self, point, median))
+    monkeypatch.setattr(sizes, "_check", lambda p, point, *rest: events.append(("checked", point.impl, point.m, point.n_x))
+                        or check(p, point, *rest))
     code, document = run(tmp_path, *TINY, "--impl", "numpy-vectorized", "dask-distributed")
     assert code == 0 and started == [True]
+    # Dask's sizes one by one, each timed (its median there for the budget) before the next is checked
+    assert [e for e in events if e[1] == "dask-distributed"] == [
+        (event, "dask-distributed", m, n_x) for m, n_x in ((10, 1), (10, 2), (100, 1), (100, 2)) for event in ("checked", "timed")]
     rounds = {}
     for entry in document["benchmarks"]:
         rounds.setdefault(entry["extra_info"]["impl"], []).extend(entry["extra_info"]["canary_s"])
     assert max(rounds["dask-distributed"]) < min(rounds["numpy-vectorized"])  # timed first
     assert document["vecbench"]["machine"]["dask_cluster"]["n_workers"] == 1  # sized to --threads 1
     assert _cluster._cluster is None and _cluster._client is None and not multiprocessing.active_children()
+
+
+def test_an_isolated_familys_next_size_is_budgeted_from_the_median_timed_before_it(tmp_path, monkeypatch):
+    register(monkeypatch, "a-cluster", impls.IMPLEMENTATIONS["numpy-vectorized"].kernel)
+    monkeypatch.setitem(impls.IMPLEMENTATIONS, "a-cluster",
+                        dataclasses.replace(impls.IMPLEMENTATIONS["a-cluster"], family="dask"))
+    events = []
+    remember, check = plugin.VecbenchPlugin.remember, sizes._check
+    monkeypatch.setattr(plugin.VecbenchPlugin, "remember",
+                        lambda self, point, median: events.append(("timed", point.impl, point.m)) or remember(self, point, median))
+    monkeypatch.setattr(sizes, "_check", lambda p, point, *rest: events.append(("checked", point.impl, point.m)) or check(p, point, *rest))
+    code, _ = run(tmp_path, "--preset", "quick", "--m", "10", "100", "--n-x", "1", "--no-report",
+                  "--impl", "numpy-vectorized", "a-cluster")
+    assert code == 0
+    ours = [event for event in events if event[1] == "a-cluster"]
+    assert ours == [("checked", "a-cluster", 10), ("timed", "a-cluster", 10),
+                    ("checked", "a-cluster", 100), ("timed", "a-cluster", 100)]
 
 
 def test_a_timed_median_replaces_the_estimate_at_its_size():

@@ -78,7 +78,7 @@ class VecbenchPlugin:
         self.predictor = Predictor()
         for entry in done:
             if entry_status(entry) == MEASURED:
-                self._remember(Point(*entry_key(entry)), entry["stats"]["median"])
+                self.remember(Point(*entry_key(entry)), entry["stats"]["median"])
         self.problems = ProblemCache()
         self.finished_points = 0
         self.compile_total_s = 0.0  # why: kept out of the per-point average the ETA uses
@@ -161,7 +161,6 @@ class VecbenchPlugin:
         if outcome.status == MEASURED and outcome.rounds is None:
             return  # --benchmark-disable: a correctness run, nothing timed or recorded
         if outcome.rounds is not None:
-            self._remember(point, outcome.median_s)
             self.compile_total_s += (outcome.compile_s or 0.0) + (outcome.prepare_s or 0.0)
         self._record(benchmark, point, outcome)
         if outcome.status == "skipped-budget":
@@ -178,8 +177,7 @@ class VecbenchPlugin:
         it is shut down before any other round is timed, so its idle workers never run beside
         one."""
         pending = [p for p in self.points if p.key in self.selected]
-        if (any(is_isolated(p.impl) for p in pending) and not all(is_isolated(p.impl) for p in pending)
-                and "dask-distributed" in impls.IMPLEMENTATIONS):
+        if any(p.impl == "dask-distributed" for p in pending) and not all(is_isolated(p.impl) for p in pending):
             from impls import dask_distributed
 
             self._cluster_starting = dask_distributed.start_in_background()
@@ -226,7 +224,8 @@ class VecbenchPlugin:
             needed += memory.problem_bytes(point.m, point.n_x, point.dtype)
         return memory.refusal(f"{point.impl} at m={point.m}, n_x={point.n_x}", needed)
 
-    def _remember(self, point: Point, median: float) -> None:
+    def remember(self, point: Point, median: float) -> None:
+        """A point's timed median: for the budget's predictions and the progress lines."""
         self.medians[point.key] = median
         self.predictor.add(point, median)
 

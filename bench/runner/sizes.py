@@ -164,6 +164,7 @@ def _time_together(plugin, ready: dict[tuple, list[tuple[Point, Contender, float
         for point, contender, first_s in size:
             rounds = measured[contender.name]
             median = statistics.median(rounds.times)
+            plugin.remember(point, median)  # why: now, for the budget of the sizes measured next
             jit = impls.IMPLEMENTATIONS[point.impl].jit
             outcomes[point.key] = Outcome(MEASURED, prepare_s=checked[point.key].prepare_s,
                                           compile_s=max(0.0, first_s - median) if jit else None, rounds=rounds,
