@@ -175,22 +175,6 @@ def get_client():
         return _client
 
 
-def start_in_background() -> threading.Thread:
-    """:func:`get_client` in a thread of its own, started; join it to wait. Its errors are left
-    for the next :func:`get_client` (the first step's) to raise. why: an embedded cluster's
-    worker processes then start on another core while this one does other work."""
-
-    def start():
-        try:
-            get_client()
-        except Exception:  # why: reported by the step's own get_client, where it is the point's failure
-            pass
-
-    thread = threading.Thread(target=start, name="vecbench-dask-start")
-    thread.start()
-    return thread
-
-
 def shutdown() -> None:
     """Close the client, and the embedded cluster if we started it (no worker left running).
     The next step starts or connects again."""

@@ -22,7 +22,7 @@ import numpy as np
 
 from impls import problem as _problem
 from impls._cluster import (CONNECT_TIMEOUT_S, SchedulerUnreachable, WorkerMismatch, check_workers, cluster_info,
-                            code_version, connect, get_client, shutdown, start_in_background)
+                            code_version, connect, get_client, shutdown)
 from impls.model import Prepared, validated_prepared
 
 DESCRIPTION = ("Dask distributed: chunks of samples scattered to the workers once, numba-fused on each, "
@@ -42,8 +42,7 @@ GROUP = 4
 RETRIES = 3
 
 __all__ = ["SchedulerUnreachable", "WorkerMismatch", "check_workers", "cluster_info", "code_version", "connect",
-           "get_client", "make_distributed_problem", "prepare", "propagate", "run", "scatter_problem", "shutdown",
-           "start_in_background"]
+           "get_client", "make_distributed_problem", "prepare", "propagate", "run", "scatter_problem", "shutdown"]
 
 
 def usable() -> bool:

@@ -5,10 +5,8 @@ smallest first (so the time budget can predict a size from the smaller ones); th
 (m, n_x, dtype, order) are timed together, in interleaved rounds, and small sizes in groups
 whose rounds are taken in turn (:mod:`bench.runner.sizes`).
 Implementations of an :data:`ISOLATED_FAMILIES` family come after every other point, size by
-size, and are never timed beside them (why: the processes of a Dask cluster would otherwise run,
-and take CPU, beside other points). When a run has both, the cluster starts in the background
-while the first group is checked, and its points are timed before that group's rounds, then the
-cluster is shut down (:meth:`bench.runner.plugin.VecbenchPlugin.before_rounds`).
+size (why: the processes of a Dask cluster would otherwise run, and take CPU, beside every
+point measured after its first; it is shut down after its last point).
 """
 
 from __future__ import annotations
@@ -102,7 +100,7 @@ class RunGrid:
         )
 
 
-#: Families listed after all the others and never timed beside them (see the module docstring).
+#: Families measured after all the others (see the module docstring).
 ISOLATED_FAMILIES = ("dask",)
 
 

@@ -30,7 +30,6 @@ from bench.results.units import format_seconds
 from bench.results.writing import now_iso
 from bench.runner.budget import FREE_ELEMENTS, PROBE_ELEMENTS, Prediction, Predictor, skipped_by_budget
 from bench.measure.problems import registered_impls
-from bench.runner.grid import is_isolated
 from bench.runner.settings import RunSettings
 from bench.runner.sizes import Outcome, measure_sizes, record_rounds, size_group
 
@@ -73,7 +72,6 @@ class VecbenchPlugin:
         self.paired: dict[tuple, float] = {}  # point key → paired speedup over python-loops
         self.outcomes: dict[tuple, Outcome] = {}  # measured with their group of sizes, not yet recorded
         self.selected: set[tuple] = {p.key for p in self.points}  # narrowed to pytest's selection
-        self._cluster_starting = None  # the thread starting the Dask cluster early (see _start_cluster_early)
         self.canary = CanaryLog(series=(canary or {}).get("series"))
         self.predictor = Predictor()
         for entry in done:
@@ -120,7 +118,6 @@ class VecbenchPlugin:
         if self.bandwidth is None:
             self.bandwidth = measure_bandwidth(self.settings.threads)
         self._session.enter_context(limited_threads(self.settings.threads))
-        self._start_cluster_early()
         self.machine = machine_info()  # why: after the bandwidth's parallel sum, Numba knows its layer
         self.implementations = implementations_info()
         if self.recorder:
@@ -149,8 +146,6 @@ class VecbenchPlugin:
         if point.key not in self.outcomes:
             pending = [p for p in self.points if p.key in self.selected]
             together = size_group(pending, point)
-            if is_isolated(point.impl):
-                self._cluster_starting = None  # why: measured in their turn after all (see before_rounds)
             try:
                 self.outcomes.update(measure_sizes(self, together, timed=not benchmark.disabled))
             except Exception:
@@ -168,34 +163,6 @@ class VecbenchPlugin:
                         f" > budget {format_seconds(self.settings.budget_s)}")
         if outcome.status == "failed":
             pytest.fail(f"{point.id}: {outcome.error}", pytrace=False)
-
-    def _start_cluster_early(self) -> None:
-        """With Dask points and others to run, start the Dask cluster now, in the background,
-        and time the Dask points just before the first group's rounds (:meth:`before_rounds`).
-        why: its worker processes start on another core while this one checks the first group's
-        sizes (importing and compiling the peers), not in series after every other point; and
-        it is shut down before any other round is timed, so its idle workers never run beside
-        one."""
-        pending = [p for p in self.points if p.key in self.selected]
-        if any(p.impl == "dask-distributed" for p in pending) and not all(is_isolated(p.impl) for p in pending):
-            from impls import dask_distributed
-
-            self._cluster_starting = dask_distributed.start_in_background()
-            self._session.callback(self._cluster_starting.join)  # why: never exit while it starts
-
-    def before_rounds(self, timed: bool) -> None:
-        """Called before a group's rounds: if the Dask cluster was started early, the Dask
-        points are measured now (their own groups) and the cluster shut down."""
-        if self._cluster_starting is None:
-            return
-        self._cluster_starting = None
-        pending = [p for p in self.points if p.key in self.selected and is_isolated(p.impl)
-                   and p.key not in self.outcomes]
-        while pending:
-            group = size_group(pending, pending[0])
-            self.outcomes.update(measure_sizes(self, group, timed=timed))
-            pending = [p for p in pending if p not in group]
-        self._release_cluster([], measured=[])
 
     def raise_if_stopping(self) -> None:
         """KeyboardInterrupt if Ctrl-C came (why: a library may have swallowed the exception, or

@@ -153,7 +153,6 @@ def _time_together(plugin, ready: dict[tuple, list[tuple[Point, Contender, float
                    checked: dict[tuple, Outcome], rng: random.Random, timed: bool) -> dict[tuple, Outcome]:
     """The ``ready`` points timed, each size's interleaved, the sizes' rounds in turn
     (``checked``: their outcomes so far)."""
-    plugin.before_rounds(timed)
     if not ready or not timed:
         return {}
     sizes = list(ready.values())
