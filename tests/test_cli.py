@@ -26,6 +26,7 @@ from bench.cli import parse_size
         (["--timing", "0"], "--timing must be a positive number of seconds"),
         (["--timing", "inf"], "--timing must be a positive number of seconds"),
         (["--resume", "--timing", "1"], "do not combine it with --timing"),
+        (["--resume", "--sizes-in-turn"], "do not combine it with --sizes-in-turn"),
         (["--threads", "0"], "--threads must be an integer from 1 to"),
         (["--threads", "999"], "--threads must be an integer from 1 to"),
         (["--threads", "two"], "argument --threads: invalid int value: 'two'"),
@@ -64,5 +65,5 @@ def test_python_dash_m_bench_run_help_explains_every_option():
     result = subprocess.run([sys.executable, "-m", "bench", "run", "--help"], capture_output=True, text=True)
     assert result.returncode == 0
     for option in ("--preset", "--impl", "--m", "--n-x", "--dtype", "--order", "--threads", "--budget",
-                   "--timing", "--out", "--resume", "--no-report", "quick", "default", "full"):
+                   "--timing", "--sizes-in-turn", "--out", "--resume", "--no-report", "quick", "default", "full"):
         assert option in result.stdout

@@ -46,7 +46,8 @@ def test_load_gives_a_table_figures_and_the_report(tmp_path):
 
 @pytest.mark.parametrize("arguments, named", [({"m": [0]}, "m must be a positive integer; got 0"),
                                               ({"n_x": 2.5}, "n_x must be a positive integer"),
-                                              ({"impls": ["nope"]}, "unknown implementation 'nope'")])
+                                              ({"impls": ["nope"]}, "unknown implementation 'nope'"),
+                                              ({"sizes_in_turn": "yes"}, "sizes_in_turn must be True or False; got 'yes'")])
 def test_run_refuses_bad_arguments_before_measuring(tmp_path, arguments, named):
     with pytest.raises(ValueError, match=named):
         bench.run(**arguments, out=tmp_path / "r.json")

@@ -139,11 +139,11 @@ def test_sizes_are_timed_in_groups_that_fit_in_memory_and_never_mix_isolated_fam
     assert sizes.size_group(points, points[0], limit_bytes=1) == local[:2]  # a size too large: alone
 
 
-def test_a_run_times_its_sizes_rounds_in_turn(tmp_path, monkeypatch):
+def test_sizes_in_turn_spreads_each_sizes_rounds_over_the_group(tmp_path, monkeypatch):
     readings = iter(range(1, 10**6))
     monkeypatch.setattr(canary, "read_canary", lambda: next(readings) * 1e-6)  # distinct, in order
-    code, document = run(tmp_path, *TINY, "--impl", *SOME)
-    assert code == 0
+    code, document = run(tmp_path, *TINY, "--impl", *SOME, "--sizes-in-turn")
+    assert code == 0 and document["vecbench"]["settings"]["sizes_in_turn"] is True
     series = [reading for _, reading in document["vecbench"]["canary"]["series"]]
     position = {reading: i for i, reading in enumerate(series)}
     spans = {}
@@ -153,6 +153,15 @@ def test_a_run_times_its_sizes_rounds_in_turn(tmp_path, monkeypatch):
     assert len(spans) == 4
     for mine in spans.values():  # every size's rounds run from the first stretch of the run to the last
         assert min(mine) < len(series) / 4 and max(mine) > 3 * len(series) / 4
+    # by default each size in a stretch of its own
+    code, document = run(tmp_path, *TINY, "--impl", *SOME)
+    assert code == 0 and document["vecbench"]["settings"]["sizes_in_turn"] is False
+    spans = {}
+    for entry in document["benchmarks"]:
+        info = entry["extra_info"]
+        spans.setdefault((info["m"], info["n_x"]), []).extend(info["canary_s"])
+    stretches = sorted((min(s), max(s)) for s in spans.values())
+    assert all(one[1] < two[0] for one, two in zip(stretches, stretches[1:]))
 
 
 def test_dask_is_timed_size_by_size_after_the_others_and_its_cluster_is_gone_after_its_points(
@@ -200,6 +209,16 @@ def test_an_isolated_familys_next_size_is_budgeted_from_the_median_timed_before_
     ours = [event for event in events if event[1] == "a-cluster"]
     assert ours == [("checked", "a-cluster", 10), ("timed", "a-cluster", 10),
                     ("checked", "a-cluster", 100), ("timed", "a-cluster", 100)]
+
+
+def test_sizes_in_turn_is_kept_for_resume_and_older_files_read_as_off():
+    from bench.runner.settings import RunSettings
+
+    settings = make_settings(ms=[10], n_xs=[1], sizes_in_turn=True)
+    vecbench = {"preset": settings.preset, "threads": 1, "settings": settings.as_dict()}
+    assert RunSettings.from_vecbench(vecbench).sizes_in_turn is True
+    del vecbench["settings"]["sizes_in_turn"]  # a file from before the option
+    assert RunSettings.from_vecbench(vecbench).sizes_in_turn is False
 
 
 def test_a_timed_median_replaces_the_estimate_at_its_size():
@@ -315,7 +334,6 @@ def ctrl_c_raises():
 def test_ctrl_c_that_a_library_turns_into_another_error_stops_the_run_without_a_failure(
         tmp_path, monkeypatch, capsys, calls_before, ctrl_c_raises):
     register(monkeypatch, "interrupted", ctrl_c_turned_into_a_system_error(calls_before))
-    monkeypatch.setattr(sizes, "GROUP_BYTES", 1)  # each size timed alone: m = 10 is done before m = 100
     code, document = run(tmp_path, *TINY, "--impl", "numpy-vectorized", "interrupted")
     assert code == runner.INTERRUPTED
     assert document["vecbench"]["complete"] is False
@@ -327,7 +345,7 @@ def test_ctrl_c_that_a_library_turns_into_another_error_stops_the_run_without_a_
 def test_ctrl_c_within_a_group_of_sizes_keeps_none_of_the_group_and_says_so(
         tmp_path, monkeypatch, capsys, ctrl_c_raises):
     register(monkeypatch, "interrupted", ctrl_c_turned_into_a_system_error(0))
-    code, document = run(tmp_path, *TINY, "--impl", "numpy-vectorized", "interrupted")  # one group
+    code, document = run(tmp_path, *TINY, "--impl", "numpy-vectorized", "interrupted", "--sizes-in-turn")
     assert code == runner.INTERRUPTED and document is None  # m = 10 was checked, not yet timed
     assert "nothing was written" in capsys.readouterr().out
 

@@ -9,7 +9,7 @@ from bench.results.schema import DTYPES, ORDERS
 from bench.runner.grid import PRESETS
 from bench.runner.settings import RunSettings, make_settings
 
-GRID_OPTIONS = ("preset", "impl", "m", "n_x", "dtype", "order", "threads", "budget", "timing", "out")
+GRID_OPTIONS = ("preset", "impl", "m", "n_x", "dtype", "order", "threads", "budget", "timing", "sizes_in_turn", "out")
 
 
 def build_parser() -> OneLineParser:
@@ -41,6 +41,7 @@ def build_parser() -> OneLineParser:
     parser.add_argument("--threads", type=int, metavar="N", help="threads for BLAS (threadpoolctl), Numba and the peers (default: 1, so loops and BLAS are compared on one core)")
     parser.add_argument("--budget", type=float, metavar="SECONDS", help="skip a point whose predicted time per call exceeds this (default: the preset's)")
     parser.add_argument("--timing", type=float, metavar="SECONDS", help="timed calls per point, in seconds, spread over 9–31 interleaved rounds (default: the preset's, " + ", ".join(f"{p.name} {p.timing_s:g}" for p in PRESETS.values()) + "); more gives each point a tighter interval and the run a longer time; it hardly brings two runs' speedups closer (pool runs with compare --vs for that)")
+    parser.add_argument("--sizes-in-turn", action="store_const", const=True, help="time the sizes whose data fits in 256 MiB together (the quick preset's nine), their rounds taken in turn, so that each size's rounds spread over the whole stretch: two runs' speedups agree better, but every size of an implementation then shares one stretch of the machine's weather, which compare more often takes for a change (default: each size timed in its own stretch)")
     parser.add_argument("--out", metavar="PATH", help="results file (default: reports/results/run-YYYYmmdd-HHMMSS.json); latest.json and checkpoints/ go beside it")
     parser.add_argument("--resume", nargs="?", const=True, metavar="PATH", help="continue an interrupted run (default: the newest incomplete one in reports/results/) without re-measuring its points")
     parser.add_argument("--no-report", action="store_true", help="do not make the charts and REPORT.md after the run")
@@ -61,6 +62,7 @@ def settings_from(args: argparse.Namespace) -> RunSettings:
         threads=1 if args.threads is None else args.threads,
         budget=args.budget,
         timing=args.timing,
+        sizes_in_turn=bool(args.sizes_in_turn),
     )
 
 

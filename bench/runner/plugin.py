@@ -145,7 +145,7 @@ class VecbenchPlugin:
         benchmark.group = point.group
         if point.key not in self.outcomes:
             pending = [p for p in self.points if p.key in self.selected]
-            together = size_group(pending, point)
+            together = size_group(pending, point, limit_bytes=None if self.settings.sizes_in_turn else 0)
             try:
                 self.outcomes.update(measure_sizes(self, together, timed=not benchmark.disabled))
             except Exception:

@@ -23,6 +23,7 @@ def pytest_addoption(parser):
     group.addoption("--vecbench-threads", default=1, type=int, help="BLAS/Numba threads (default 1)")
     group.addoption("--vecbench-budget", default=None, type=float, help="seconds per call (default: preset's)")
     group.addoption("--vecbench-timing", default=None, type=float, help="seconds of timed calls per point (default: preset's)")
+    group.addoption("--vecbench-sizes-in-turn", action="store_true", help="small sizes timed together, rounds in turn")
 
 
 def _items(text: str) -> list[str]:
@@ -44,6 +45,7 @@ def pytest_configure(config):
             threads=option("vecbench_threads"),
             budget=option("vecbench_budget"),
             timing=option("vecbench_timing"),
+            sizes_in_turn=option("vecbench_sizes_in_turn"),
         )
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None

@@ -25,11 +25,12 @@ class RunSettings:
     timing_s: float  # per point
     threads: int
     impls_selected: bool = False  # True when --impl narrowed the registry
+    sizes_in_turn: bool = False  # small sizes timed as one group, their rounds in turn (bench.runner.sizes)
 
     def as_dict(self) -> dict:
         """What ``--resume`` needs besides ``preset`` and ``threads`` (stored beside them)."""
         return {"grid": self.grid.as_dict(), "budget_s": self.budget_s, "timing_s": self.timing_s,
-                "impls_selected": self.impls_selected}
+                "impls_selected": self.impls_selected, "sizes_in_turn": self.sizes_in_turn}
 
     @classmethod
     def from_vecbench(cls, vecbench: dict) -> RunSettings:
@@ -39,7 +40,8 @@ class RunSettings:
         check_impls(grid.impls)
         return cls(preset=vecbench["preset"], grid=grid, budget_s=float(stored["budget_s"]),
                    timing_s=float(stored["timing_s"]), threads=check_threads(vecbench["threads"]),
-                   impls_selected=bool(stored["impls_selected"]))
+                   impls_selected=bool(stored["impls_selected"]),
+                   sizes_in_turn=bool(stored.get("sizes_in_turn", False)))  # why .get: older files
 
 
 def check_seconds(option: str, value) -> float:
@@ -96,8 +98,11 @@ def make_settings(
     threads: int = 1,
     budget: float | None = None,
     timing: float | None = None,
+    sizes_in_turn: bool = False,
 ) -> RunSettings:
     """Settings for a run; ``None`` means the preset's value. Raises ValueError on bad input."""
+    if not isinstance(sizes_in_turn, bool):
+        raise ValueError(f"sizes_in_turn must be True or False; got {sizes_in_turn!r}")
     if preset not in PRESETS:
         raise ValueError(f"--preset must be one of {', '.join(PRESETS)}; got {preset!r}")
     base = PRESETS[preset]
@@ -119,4 +124,5 @@ def make_settings(
         timing_s=base.timing_s if timing is None else check_seconds("--timing", timing),
         threads=check_threads(threads),
         impls_selected=bool(impls),
+        sizes_in_turn=sizes_in_turn,
     )

@@ -1,9 +1,9 @@
-"""Measuring a group of sizes: every implementation of each (m, n_x, dtype, order), side by side.
+"""Measuring a size, or a group of sizes: every implementation of each (m, n_x, dtype, order).
 
-The sizes of a group (:func:`size_group`: the next sizes of the run while their data fits in
-GROUP_BYTES) are checked first, point by point: the time budget's prediction (a point predicted
-over budget is skipped), the memory guard, the preparation (timed apart), and the first call,
-checked against the reference (its time minus the median is a JIT's compile time). Then the
+A run times each size in its own stretch; with ``--sizes-in-turn``, the next sizes of the run
+while their data fits in GROUP_BYTES form a group (:func:`size_group`). The points are checked
+first, one by one: the time budget's prediction (a point predicted over budget is skipped), the
+memory guard, the preparation (timed apart), and the first call, checked against the reference (its time minus the median is a JIT's compile time). Then the
 ones that passed are timed together: each size's in interleaved rounds, the sizes' rounds in
 turn (:func:`bench.measure.interleave.interleave_sizes`). When the next implementation's copy
 of the data would not fit beside those already prepared, the prepared ones are timed first and
@@ -31,10 +31,10 @@ from bench.runner.grid import is_isolated
 
 #: pytest-benchmark's mode name for the fixtures filled from interleaved rounds
 MODE = "vecbench interleaved rounds"
-#: The sizes timed together hold at most this much data, implementations' copies included
-#: (:func:`size_group`). why: every size of a group stays prepared until its rounds are done;
-#: the quick preset's nine sizes need about 71 MiB, so they are one group; the default preset's
-#: seventeen smallest sizes form one, and its seven largest, each beyond this alone, one each.
+#: With --sizes-in-turn, the sizes timed together hold at most this much data, implementations'
+#: copies included (:func:`size_group`). why: every size of a group stays prepared until its
+#: rounds are done; the quick preset's nine sizes need about 71 MiB, so they are one group; the
+#: default preset's seventeen smallest sizes form one, and its seven largest one each.
 GROUP_BYTES = 256 * 2**20
 
 
