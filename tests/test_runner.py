@@ -124,6 +124,25 @@ def test_sizes_run_smallest_first_with_isolated_families_after_all_others(monkey
                                                ("numba-loops", 100), ("a-cluster", 10), ("a-cluster", 100)]
 
 
+def checks_and_medians(monkeypatch) -> list[tuple]:
+    """("checked" | "timed", impl, m, n_x) in the order the run checks points and hands their
+    timed medians to the budget's predictor."""
+    events = []
+    remember, check = plugin.VecbenchPlugin.remember, sizes._check
+
+    def remembered(self, point, median):
+        events.append(("timed", point.impl, point.m, point.n_x))
+        remember(self, point, median)
+
+    def checked(vecbench, point, *rest):
+        events.append(("checked", point.impl, point.m, point.n_x))
+        return check(vecbench, point, *rest)
+
+    monkeypatch.setattr(plugin.VecbenchPlugin, "remember", remembered)
+    monkeypatch.setattr(sizes, "_check", checked)
+    return events
+
+
 def test_sizes_are_timed_in_groups_that_fit_in_memory_and_never_mix_isolated_families(monkeypatch):
     register(monkeypatch, "a-cluster", lambda w, b, X, Y: (0, 0, 0))
     monkeypatch.setitem(impls.IMPLEMENTATIONS, "a-cluster",
@@ -174,13 +193,7 @@ def test_dask_is_timed_size_by_size_after_the_others_and_its_cluster_is_gone_aft
 
     readings = iter(range(1, 10**6))
     monkeypatch.setattr(canary, "read_canary", lambda: next(readings) * 1e-6)
-    events = []
-    remember, check = plugin.VecbenchPlugin.remember, sizes._check
-    monkeypatch.setattr(plugin.VecbenchPlugin, "remember",
-                        lambda self, point, median: events.append(("timed", point.impl, point.m, point.n_x))
-                        or remember(self, point, median))
-    monkeypatch.setattr(sizes, "_check", lambda p, point, *rest: events.append(("checked", point.impl, point.m, point.n_x))
-                        or check(p, point, *rest))
+    events = checks_and_medians(monkeypatch)
     code, document = run(tmp_path, *TINY, "--impl", "numpy-vectorized", "dask-distributed")
     assert code == 0
     # Dask's sizes one by one, each timed (its median there for the budget) before the next is checked
@@ -198,17 +211,13 @@ def test_an_isolated_familys_next_size_is_budgeted_from_the_median_timed_before_
     register(monkeypatch, "a-cluster", impls.IMPLEMENTATIONS["numpy-vectorized"].kernel)
     monkeypatch.setitem(impls.IMPLEMENTATIONS, "a-cluster",
                         dataclasses.replace(impls.IMPLEMENTATIONS["a-cluster"], family="dask"))
-    events = []
-    remember, check = plugin.VecbenchPlugin.remember, sizes._check
-    monkeypatch.setattr(plugin.VecbenchPlugin, "remember",
-                        lambda self, point, median: events.append(("timed", point.impl, point.m)) or remember(self, point, median))
-    monkeypatch.setattr(sizes, "_check", lambda p, point, *rest: events.append(("checked", point.impl, point.m)) or check(p, point, *rest))
+    events = checks_and_medians(monkeypatch)
     code, _ = run(tmp_path, "--preset", "quick", "--m", "10", "100", "--n-x", "1", "--no-report",
                   "--impl", "numpy-vectorized", "a-cluster")
     assert code == 0
     ours = [event for event in events if event[1] == "a-cluster"]
-    assert ours == [("checked", "a-cluster", 10), ("timed", "a-cluster", 10),
-                    ("checked", "a-cluster", 100), ("timed", "a-cluster", 100)]
+    assert ours == [("checked", "a-cluster", 10, 1), ("timed", "a-cluster", 10, 1),
+                    ("checked", "a-cluster", 100, 1), ("timed", "a-cluster", 100, 1)]
 
 
 def test_sizes_in_turn_is_kept_for_resume_and_older_files_read_as_off():

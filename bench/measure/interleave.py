@@ -136,7 +136,8 @@ def interleave_sizes(sizes: list[list[Contender]], timing_s: float, canary: Cana
     implementation's speedups for seconds at a time (alike at every size of it: a state, not
     noise), so a size timed in one stretch of about a second carries that stretch's state into
     all its speedups; spread over the group's stretch, they average its states, and two runs'
-    speedups agree better (measured with ``vecbench compare`` on back-to-back quick runs).
+    speedups agree better (measured with ``vecbench compare`` on back-to-back quick runs; the
+    price, why it is not the default: :mod:`bench.runner.sizes`).
     Returns each size's rounds, in the order of ``sizes``."""
     planned = [plan({c.name: c.call_s for c in contenders}, timing_s) for contenders in sizes]
     group_rounds = max((p.rounds for p in planned), default=0)

@@ -2,8 +2,8 @@
 
 A *point* is one (implementation, m, n_x, dtype, order). Points are measured size by size,
 smallest first (so the time budget can predict a size from the smaller ones); the points of one
-(m, n_x, dtype, order) are timed together, in interleaved rounds, and small sizes in groups
-whose rounds are taken in turn (:mod:`bench.runner.sizes`).
+(m, n_x, dtype, order) are timed together, in interleaved rounds (with ``--sizes-in-turn``,
+small sizes in groups whose rounds are taken in turn: :mod:`bench.runner.sizes`).
 Implementations of an :data:`ISOLATED_FAMILIES` family come after every other point, size by
 size (why: the processes of a Dask cluster would otherwise run, and take CPU, beside every
 point measured after its first; it is shut down after its last point).

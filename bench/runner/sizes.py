@@ -3,11 +3,18 @@
 A run times each size in its own stretch; with ``--sizes-in-turn``, the next sizes of the run
 while their data fits in GROUP_BYTES form a group (:func:`size_group`). The points are checked
 first, one by one: the time budget's prediction (a point predicted over budget is skipped), the
-memory guard, the preparation (timed apart), and the first call, checked against the reference (its time minus the median is a JIT's compile time). Then the
-ones that passed are timed together: each size's in interleaved rounds, the sizes' rounds in
-turn (:func:`bench.measure.interleave.interleave_sizes`). When the next implementation's copy
-of the data would not fit beside those already prepared, the prepared ones are timed first and
-freed (why: at the largest sizes, peers' copies of X do not all fit).
+memory guard, the preparation (timed apart), and the first call, checked against the reference
+(its time minus the median is a JIT's compile time). Then the ones that passed are timed
+together: each size's in interleaved rounds, a group's sizes' rounds in turn
+(:func:`bench.measure.interleave.interleave_sizes`). When the next implementation's copy of the
+data would not fit beside those already prepared, the prepared ones are timed first and freed
+(why: at the largest sizes, peers' copies of X do not all fit).
+
+why sizes in turn is an option, not the default: it brings two runs' speedups closer, but every
+size of an implementation then shares one stretch of the machine's weather, so an implementation
+moves as a whole from run to run, and compare (which pools an implementation's points) takes
+that for a change more often: on a 2-core AMD EPYC (Zen 3), interleaved ``vecbench noise`` pairs
+failed twice in three with it and never without.
 """
 
 from __future__ import annotations
