@@ -143,21 +143,22 @@ def interleave_sizes(sizes: list[list[Contender]], timing_s: float, canary: Cana
     group_rounds = max((p.rounds for p in planned), default=0)
     turns = [dict(zip(spread(p.rounds, group_rounds), range(p.rounds))) for p in planned]
     results = [{c.name: Rounds(p.iterations[c.name]) for c in contenders} for p, contenders in zip(planned, sizes)]
+    by_name = [{c.name: c for c in contenders} for contenders in sizes]
     clock = CpuClock()
     with gc_disabled():
         for g in range(group_rounds):
             taking_part = [i for i, turn in enumerate(turns) if g in turn]
             rng.shuffle(taking_part)
             for i in taking_part:
-                _one_round(sizes[i], planned[i], turns[i][g], results[i], canary, rng, clock)
+                _one_round(by_name[i], planned[i], turns[i][g], results[i], canary, rng, clock)
     return results
 
 
-def _one_round(contenders: list[Contender], planned: RoundPlan, r: int, results: dict[str, Rounds],
+def _one_round(by_name: dict[str, Contender], planned: RoundPlan, r: int, results: dict[str, Rounds],
                canary: CanaryLog, rng: random.Random, clock: CpuClock) -> None:
-    """Round ``r`` of one size: its contenders taking part and the canary, in shuffled order."""
-    by_name = {c.name: c for c in contenders}
-    joining = [c.name for c in contenders if r in planned.joins[c.name]]
+    """Round ``r`` of one size (its contenders by name): those taking part and the canary, in
+    shuffled order."""
+    joining = [name for name in by_name if r in planned.joins[name]]
     order = [*joining, CANARY]
     rng.shuffle(order)
     reading = None

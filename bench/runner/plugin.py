@@ -175,7 +175,8 @@ class VecbenchPlugin:
         """Shut the embedded Dask cluster down once no point of ``later`` but those just
         ``measured`` needs it (why: its idle workers would go on taking CPU from the points
         measured after them)."""
-        if not any(impl_family(p.impl) == "dask" and p not in measured for p in later):
+        done = {p.key for p in measured}
+        if not any(impl_family(p.impl) == "dask" and p.key not in done for p in later):
             if "dask-distributed" in impls.IMPLEMENTATIONS:
                 from impls import dask_distributed
 

@@ -78,10 +78,8 @@ def size_group(points: list[Point], first: Point, limit_bytes: int | None = None
     too roughly for the budget to extrapolate the group's next sizes from (a quick run on a Zen 3
     skipped three of Dask's nine sizes so); the medians of the sizes timed before are steadier.
     """
-    limit_bytes = GROUP_BYTES if limit_bytes is None else limit_bytes
     isolated = is_isolated(first.impl)
-    if isolated:
-        limit_bytes = 0
+    limit_bytes = 0 if isolated else GROUP_BYTES if limit_bytes is None else limit_bytes
     by_size: dict[tuple, list[Point]] = {}
     for point in points[points.index(first):]:
         if is_isolated(point.impl) == isolated:
