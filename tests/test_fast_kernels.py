@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import math
+import random
+import statistics
 import types
 
 import numba
@@ -18,8 +20,8 @@ import pytest
 from _reference import assert_matches, random_parameters, reference_step
 
 import impls
-from bench.measure import bandwidth, compute_roof, machine
-from bench.performance import ablation, targets
+from bench.measure import bandwidth, compute_roof, machine, timing
+from bench.performance import ablation, side_by_side, targets
 from bench.results import folders
 from bench.results.schema import REFERENCE
 from bench.measure.compile_cache import check_compile_cache
@@ -403,7 +405,15 @@ def test_targets_quick_run_writes_what_it_measured(tmp_path, capsys, monkeypatch
         assert entry["fraction_of_attainable"] == pytest.approx(attainable_s / entry["median_s"])
         name = "fraction_of_attainable" if target.of_attainable else "fraction_of_read_once"
         assert judged["name"] == name and judged["implementation"] == target.judged
-        assert judged["value"] == entry[name]
+        # the judged fraction: the median of per-round ratios of its own rounds, side by side
+        side = point["side_by_side"]
+        assert side["implementation"] == target.judged and side["rounds"] == document["judge_rounds"] == 3
+        step_s, read_s, math_s = (side["times_s"][k] for k in ("step", "read_once", "per_sample_math"))
+        assert len(step_s) == len(read_s) == len(math_s) == 3
+        per_round = ([max(r, m) / s for r, m, s in zip(read_s, math_s, step_s)] if target.of_attainable
+                     else [r / s for r, s in zip(read_s, step_s)])
+        assert judged["value"] == pytest.approx(statistics.median(per_round))
+        assert (judged["low"], judged["high"]) == pytest.approx((min(per_round), max(per_round)))  # n=3: the range
         assert judged["passed"] == (judged["value"] >= target.min_fraction_of_read)
         for entry in point["implementations"].values():
             assert entry["status"] in ("measured", "skipped-slow", "failed")
@@ -417,8 +427,40 @@ def test_targets_quick_run_writes_what_it_measured(tmp_path, capsys, monkeypatch
     assert "PASS" in capsys.readouterr().out
 
 
+def test_interleaved_times_shuffles_each_round_only_when_asked(monkeypatch):
+    monkeypatch.setattr(timing.time, "sleep", lambda seconds: None)
+    calls: list[str] = []
+    kernels = {name: (lambda name=name: calls.append(name)) for name in "abc"}
+    times = timing.interleaved_times(kernels, (), 6, shuffle=random.Random(5))
+    assert all(len(seconds) == 6 for seconds in times.values())
+    assert calls[0::2] == calls[1::2]  # each timed call right after its untimed one
+    orders = ["".join(calls[2 * 3 * r:2 * 3 * (r + 1):2]) for r in range(6)]
+    expected, order, rng = [], list("abc"), random.Random(5)
+    for _ in range(6):
+        rng.shuffle(order)
+        expected.append("".join(order))
+    assert orders == expected and len(set(orders)) > 1
+    calls.clear()
+    timing.interleaved_times(kernels, (), 2)
+    assert "".join(calls[0::2]) == "abcabc"  # no shuffle: the kernels' own order
+
+
+def test_side_by_side_fractions_are_medians_of_the_rounds_ratios(monkeypatch):
+    # three rounds, worked out by hand: the step 2, 4, 1 s; the read 1 s each; the math 0.1, 0.5,
+    # 0.2 s for a tenth of the samples (scale 10: 1, 5, 2 s)
+    series = {"step": [2.0, 4.0, 1.0], "read_once": [1.0, 1.0, 1.0], "per_sample_math": [0.1, 0.5, 0.2]}
+    monkeypatch.setattr(side_by_side, "interleaved_times", lambda kernels, args, rounds, pause_s, shuffle: {
+        name: series[name] for name in kernels})
+    found = side_by_side.side_by_side(None, None, None, 10.0, 3)
+    # of the read: 1/2, 1/4, 1/1 → median 0.5; of the attainable: 1/2, 5/4, 2/1 → median 1.25
+    assert found["fraction_of_read_once"] == pytest.approx({"value": 0.5, "low": 0.25, "high": 1.0})
+    assert found["fraction_of_attainable"] == pytest.approx({"value": 1.25, "low": 0.5, "high": 2.0})
+    assert found["times_s"]["per_sample_math"] == pytest.approx([1.0, 5.0, 2.0])
+
+
 def test_targets_usage_error_exits_2(capsys):
     assert targets.main(["--repeats", "0"]) == 2
+    assert targets.main(["--judge-rounds", "0"]) == 2
     assert targets.main(["--impl", "numba-fused", "no-such-kernel"]) == 2
     assert "--impl: unknown implementation 'no-such-kernel'" in capsys.readouterr().err
 

@@ -187,3 +187,18 @@ def test_a_fraction_just_below_its_bar_is_not_rounded_onto_it():
     source["points"] = [point]
     assert "| 0.849 ≥ 0.85" in targets_table(source)
     assert _format_check(point["checks"][0]).startswith(f"FAIL {point['checks'][0]['implementation']} at 0.849 of")
+
+
+def test_a_fraction_timed_side_by_side_shows_its_interval_in_the_record_and_the_output():
+    from bench.analysis.record.targets import targets_table, yardstick_sentence
+    from bench.performance.target_lines import _format_check
+
+    source = json.loads((RESULTS / ZEN5_TARGETS).read_text())
+    point = source["points"][0]
+    point["checks"][0] = {"name": "fraction_of_read_once", "implementation": "numba-parallel", "value": 0.6875,
+                          "low": 0.625, "high": 0.75, "rounds": 31, "threshold": 0.85, "passed": False}
+    source["points"], source["judge_rounds"] = [point], 31
+    assert "| 0.69 [0.62–0.75] ≥ 0.85" in targets_table(source)
+    assert "in 31 rounds of their own" in yardstick_sentence(source)
+    assert _format_check(point["checks"][0]).startswith(
+        "FAIL numba-parallel at 0.69 [0.62–0.75] of a read of X and Y timed side by side in 31 rounds")

@@ -9,6 +9,7 @@ implementation's compile time. Only then is the kernel timed, with the garbage c
 from __future__ import annotations
 
 import gc
+import random
 import time
 from contextlib import contextmanager
 from typing import Callable, NamedTuple
@@ -109,16 +110,23 @@ def estimate_call_s(kernel: Callable, args: tuple) -> float:
                 return float(np.median(times))
 
 
-def interleaved_times(kernels: dict, args: tuple, rounds: int, pause_s: float = PAUSE_S) -> dict[str, list[float]]:
+def interleaved_times(kernels: dict, args: tuple, rounds: int, pause_s: float = PAUSE_S,
+                      shuffle: random.Random | None = None) -> dict[str, list[float]]:
     """Seconds per call of each kernel, ``rounds`` round-robin rounds (why: drifts in machine
-    load then hit every implementation alike). Before each timed call: ``pause_s`` of sleep, then
-    one untimed call. why the untimed call: after the pause the kernel's own threads are asleep
-    (and on a VM so are the idle vCPUs); waking them cost 1–8 ms per call on an Ice Lake VM,
-    more than a whole step at n_x = 2, while a training loop runs its steps back to back."""
+    load then hit every implementation alike); with ``shuffle``, each round in an order drawn
+    from it (why: no kernel always follows the same one). Before each timed call: ``pause_s``
+    of sleep, then one untimed call. why the untimed call: after the pause the kernel's own
+    threads are asleep (and on a VM so are the idle vCPUs); waking them cost 1–8 ms per call on
+    an Ice Lake VM, more than a whole step at n_x = 2, while a training loop runs its steps back
+    to back."""
     times: dict[str, list[float]] = {name: [] for name in kernels}
+    order = list(kernels)
     with gc_disabled():
         for _ in range(rounds):
-            for name, kernel in kernels.items():
+            if shuffle is not None:
+                shuffle.shuffle(order)
+            for name in order:
+                kernel = kernels[name]
                 time.sleep(pause_s)
                 kernel(*args)
                 start = time.perf_counter()

@@ -17,11 +17,22 @@ def _fraction(value: float | None) -> str:
     return "n/a" if value is None else format_fraction(value)
 
 
+def _interval(check: dict) -> str:
+    """' [0.65–0.71]' for a check with an interval (files before 2026-12-03 have none: their
+    fraction is of two medians of the shared rounds)."""
+    return "" if check.get("low") is None else f" [{format_fraction(check['low'])}–{format_fraction(check['high'])}]"
+
+
+def _when(check: dict) -> str:
+    """How the judged kernel and its yardstick were timed together."""
+    return "in the same rounds" if check.get("low") is None else f"side by side in {check['rounds']} rounds"
+
+
 def _format_check(check: dict) -> str:
     value = check.get("value")
-    judged = "n/a" if value is None else format_against(value, check.get("threshold"))
+    judged = "n/a" if value is None else format_against(value, check.get("threshold")) + _interval(check)
     if check["name"] == "fraction_of_read_once":
-        text = (f"{check['implementation']} at {judged} of a read of X and Y in the same rounds "
+        text = (f"{check['implementation']} at {judged} of a read of X and Y timed {_when(check)} "
                 f"(≥ {check['threshold']})")
         if check.get("fraction_of_attainable") is not None:
             text += f"; {format_fraction(check['fraction_of_attainable'])} of the attainable bound"
@@ -29,7 +40,7 @@ def _format_check(check: dict) -> str:
             text += f"; {format_fraction(check['fraction_of_floor'])} of the probe's floor"
     elif check["name"] == "fraction_of_attainable":
         text = (f"{check['implementation']} at {judged} of the attainable bound, the slower of the "
-                f"read and the per-sample math in the same rounds (≥ {check['threshold']}); "
+                f"read and the per-sample math timed {_when(check)} (≥ {check['threshold']}); "
                 f"{_fraction(check.get('fraction_of_read_once'))} of the read")
     elif check["name"].startswith("speedup"):
         shown = format_ratio(value) if value is not None else "n/a"

@@ -6,7 +6,10 @@ output is checked against ``numpy-vectorized``, then all implementations are tim
 (round-robin rounds; medians). The memory read bandwidth is measured once; a point's floor is
 ``bytes of X and Y / bandwidth``. The step's per-sample math alone on cache-resident z and y, for
 the point's m samples (bench.measure.compute_roof), is timed in the same rounds too: the slower of
-it and the read is the point's *attainable* bound (the lower of the two roofs). Targets:
+it and the read is the point's *attainable* bound (the lower of the two roofs). The judged
+kernel's fraction of the read (or of the attainable bound) comes from rounds of its own, where
+the kernel, the read and the math are timed side by side (bench.performance.side_by_side): the
+median of the rounds' ratios, with its interval. Targets:
 
 - ``numba-parallel`` at ≥ 0.85 of the read at (m=10⁶, n_x=100) and ≥ 0.8 at (m=10⁵, n_x=1000);
   at ≥ 0.75 of the attainable bound at (m=10⁶, n_x=10) and ≥ 0.8 at (m=10⁶, n_x=2), where "the
@@ -43,6 +46,7 @@ from bench.measure.bandwidth import floor_fields, measure_read_bandwidth, read_o
 from bench.measure.compile_cache import check_compile_cache
 from bench.measure.compute_roof import attainable_fields, math_of_samples
 from bench.measure.machine import kernel_plan_line, last_level_cache_bytes, machine_info
+from bench.performance import side_by_side
 from bench.performance.target_lines import MATH_ONLY, READ_ONCE, cache_lines, compute_roof_line, point_lines
 from bench.measure.timing import PAUSE_S, Step, interleaved_times, mismatch, timed_call
 from bench.measure.problems import check_impls, describe_error, kernel_args, prepared_call
@@ -114,6 +118,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--repeats", type=positive_int, default=None,
                         help=f"interleaved timing rounds per point (default {DEFAULT_ROUNDS}, "
                              f"{QUICK_ROUNDS} with --quick)")
+    parser.add_argument("--judge-rounds", type=positive_int, default=None,
+                        help="rounds of the judged kernel, the read of X and Y and the per-sample math timed "
+                             f"side by side, which the judged fraction comes from (default {side_by_side.ROUNDS}, "
+                             f"{side_by_side.QUICK_ROUNDS} with --quick)")
     parser.add_argument("--plain", action="store_true",
                         help="no progress bar, even on a terminal (piped output never has one)")
     parser.add_argument("--output", type=Path, default=None,
@@ -134,6 +142,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error(f"--impl: {exc}")
     if args.repeats is None:
         args.repeats = QUICK_ROUNDS if args.quick else DEFAULT_ROUNDS
+    if args.judge_rounds is None:
+        args.judge_rounds = side_by_side.QUICK_ROUNDS if args.quick else side_by_side.ROUNDS
     return args
 
 
@@ -192,19 +202,21 @@ def _checked_kernels(args: tuple, point: TargetPoint, order: str) -> tuple[dict,
     return to_time, entries, prepare_s
 
 
-def _checks(point: TargetPoint, entries: dict, floor: dict) -> tuple[str | None, list[dict]]:
-    """The fastest implementation's name and the point's checks (each with ``passed``)."""
+def _checks(point: TargetPoint, entries: dict, floor: dict, side: dict | None) -> tuple[str | None, list[dict]]:
+    """The fastest implementation's name and the point's checks (each with ``passed``); the
+    judged fraction comes from ``side`` (see bench.performance.side_by_side; None: not timed)."""
     medians = {name: e["median_s"] for name, e in entries.items() if e["status"] == "measured"}
     if not medians:
         return None, [{"name": "measured", "passed": False, "detail": "no implementation was measured"}]
     fastest = min(medians, key=medians.get)
-    judged = entries.get(point.judged, {})
     name = "fraction_of_attainable" if point.of_attainable else "fraction_of_read_once"
-    fraction = judged.get(name)
-    checks = [{"name": name, "implementation": point.judged, "value": fraction,
-               "threshold": point.min_fraction_of_read, "fraction_of_floor": judged.get("fraction_of_floor"),
-               "fraction_of_read_once": judged.get("fraction_of_read_once"),
-               "fraction_of_attainable": judged.get("fraction_of_attainable"),
+    judged = side[name] if side else {"value": None}
+    fraction = judged["value"]
+    checks = [{"name": name, "implementation": point.judged, **judged,
+               "threshold": point.min_fraction_of_read, "rounds": side["rounds"] if side else None,
+               "fraction_of_floor": entries.get(point.judged, {}).get("fraction_of_floor"),
+               "fraction_of_read_once": side["fraction_of_read_once"]["value"] if side else None,
+               "fraction_of_attainable": side["fraction_of_attainable"]["value"] if side else None,
                "passed": fraction is not None and fraction >= point.min_fraction_of_read}]
     if point.min_speedup_over_reference is not None:
         checks.append(_speedup_check(point, fastest, medians, floor["floor_s"]))
@@ -255,13 +267,15 @@ def _peer_check(fastest: str, entries: dict, medians: dict) -> dict:
 
 
 def measure_point(point: TargetPoint, order: str, rounds: int, bandwidth: dict, threads: int,
-                  cache_bytes: int | None = None, pause_s: float = PAUSE_S) -> dict:
+                  cache_bytes: int | None = None, pause_s: float = PAUSE_S,
+                  judge_rounds: int = side_by_side.ROUNDS) -> dict:
     """Everything measured at one target point in one memory order (the JSON's ``points`` item),
     on ``threads`` threads (which the caller has set).
 
     ``cache_bytes``: the last-level cache; a point whose X and Y fit in it is flagged
     ``fits_in_cache`` (steps run back to back may then read much of the data from cache).
-    ``pause_s``: the sleep before each timed call (see ``interleaved_times``).
+    ``pause_s``: the sleep before each timed call (see ``interleaved_times``). ``judge_rounds``:
+    rounds of the judged kernel, the read and the math side by side, after the shared rounds.
     """
     args = kernel_args(point.m, point.n_x, DTYPE, order)
     X, Y = args[2], args[3]
@@ -276,8 +290,10 @@ def measure_point(point: TargetPoint, order: str, rounds: int, bandwidth: dict, 
     read_once(*read_args, streams=streams)  # compiled or loaded from cache outside the timed rounds
     # why also in the same rounds: the compute roof drifts with the VM's weather as the read does
     math_call, math_samples = math_of_samples(point.m, threads)
-    times = interleaved_times({**kernels, READ_ONCE: lambda: read_once(*read_args, streams=streams), MATH_ONLY: math_call}, (),
-                              rounds, pause_s)
+    read_call = functools.partial(read_once, *read_args, streams=streams)
+    times = interleaved_times({**kernels, READ_ONCE: read_call, MATH_ONLY: math_call}, (), rounds, pause_s)
+    side = (side_by_side.side_by_side(kernels[point.judged], read_call, math_call, point.m / math_samples,
+                                      judge_rounds) if point.judged in kernels else None)
     read_seconds = times.pop(READ_ONCE)
     read_median = statistics.median(read_seconds)
     read = {"median_s": read_median, "times_s": read_seconds, "achieved_GBps": floor["bytes"] / read_median / 1e9,
@@ -295,12 +311,13 @@ def measure_point(point: TargetPoint, order: str, rounds: int, bandwidth: dict, 
                          "fraction_of_read_once": read_median / median,
                          "fraction_of_attainable": attainable_fields(read_median, math_median, median)[
                              "fraction_of_attainable"]}
-    fastest, checks = _checks(point, entries, floor)
+    fastest, checks = _checks(point, entries, floor, side)
     fits = None if cache_bytes is None else floor["bytes"] <= cache_bytes
     return {"m": point.m, "n_x": point.n_x, "order": order, "dtype": DTYPE, "threads": threads, **floor,
             "last_level_cache_bytes": cache_bytes, "fits_in_cache": fits, "read_once": read,
             "per_sample_math": math,
             "implementations": {name: entries[name] for name in impls.IMPLEMENTATIONS if name in entries},
+            "side_by_side": side and {"implementation": point.judged, **side},
             "fastest": fastest, "checks": checks, "passed": all(c["passed"] for c in checks)}
 
 
@@ -338,7 +355,7 @@ def run(args: argparse.Namespace, document: dict) -> None:
                     with limited_threads(point.threads or threads):
                         result = measure_point(point, order, args.repeats, bandwidth, point.threads or threads,
                                                last_level_cache_bytes(document["machine"]),
-                                               QUICK_PAUSE_S if args.quick else PAUSE_S)
+                                               QUICK_PAUSE_S if args.quick else PAUSE_S, args.judge_rounds)
                     document["points"].append(result)
                     write_json_atomically(args.output, document)
                     left = len(points) * len(ORDERS) - len(document["points"])
@@ -375,7 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     args.output = args.output or dated_path(machine_folder(_plan_cache.machine_key()), "targets")
     document = {"schema": 1, "command": "vecbench targets " + " ".join(argv or []), "quick": args.quick,
                 "started": now_iso(), "finished": None, "complete": False, "threads": threads,
-                "rounds": args.repeats, "dtype": DTYPE, "bandwidth": None, "points": [],
+                "rounds": args.repeats, "judge_rounds": args.judge_rounds, "dtype": DTYPE, "bandwidth": None,
+                "points": [],
                 "compile_cache": None, "passed": False}
     args.output.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -2,7 +2,8 @@
 
 Two vintages of the file are read: the current one judges ``numba-parallel`` (or ``numba-fused``
 on one thread) by the read of X and Y timed in the same rounds (check ``fraction_of_read_once``,
-the probe's floor beside it); files written before 2026-12-02 judged it by the probe's floor
+the probe's floor beside it; from 2026-12-03 on, timed side by side in rounds of their own, the
+median of the rounds' ratios with its interval); files written before 2026-12-02 judged it by the probe's floor
 (check ``fraction_of_floor``, the read beside it as ``of_read_once``). The column the point was
 judged by is marked; the other is shown in brackets. Fields the record does not know (a new
 check, a new figure) are shown by name, so that a newer file never loses a column.
@@ -58,7 +59,10 @@ def _fractions(check: dict | None) -> str:
     a fraction of the attainable bound says so, with the fraction of the read in brackets."""
     if check is None or check.get("value") is None:
         return "—"
-    text = _mark(format_against(check["value"], check["threshold"]), check["passed"]) + f" ≥ {check['threshold']}"
+    text = _mark(format_against(check["value"], check["threshold"]), check["passed"])
+    if check.get("low") is not None:  # files from 2026-12-03 on: rounds side by side, an interval
+        text += f" [{format_fraction(check['low'])}–{format_fraction(check['high'])}]"
+    text += f" ≥ {check['threshold']}"
     if check["name"] == "fraction_of_attainable":
         other = check.get("fraction_of_read_once")
         return text + " of attainable" + (f" ({format_fraction(other)} of the read)" if other is not None else "")
@@ -156,6 +160,10 @@ def targets_table(document: dict) -> str:
 
 def yardstick_sentence(document: dict) -> str:
     names = {c["name"] for p in document["points"] for c in p["checks"]}
+    if any(c.get("low") is not None for p in document["points"] for c in p["checks"]):
+        return ("Judged by the read of the same X and Y (or the attainable bound) timed side by side with the kernel "
+                f"in {document.get('judge_rounds', '?')} rounds of their own: the median of the rounds' ratios, its "
+                "95% interval in square brackets (the probe's floor in brackets); bold meets its target.")
     if "fraction_of_read_once" in names:
         return ("Judged by the read of the same X and Y in the same rounds (the probe's floor in brackets); "
                 "bold meets its target.")
