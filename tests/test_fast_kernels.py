@@ -423,6 +423,10 @@ def test_targets_quick_run_writes_what_it_measured(tmp_path, capsys, monkeypatch
             if check["name"] == "speedup_over_numpy-vectorized":  # the ceiling a step at the floor has
                 reference_s = point["implementations"]["numpy-vectorized"]["median_s"]
                 assert check["reachable"] == pytest.approx(reference_s / point["floor_s"])
+                # the speedup: the median of the rounds' ratios, each round's two times side by side
+                by_round = zip(point["implementations"]["numpy-vectorized"]["times_s"],
+                               point["implementations"][point["fastest"]]["times_s"])
+                assert check["value"] == pytest.approx(statistics.median(r / f for r, f in by_round))
     assert document["compile_cache"]["passed"]
     assert "PASS" in capsys.readouterr().out
 

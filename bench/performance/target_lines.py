@@ -44,6 +44,8 @@ def _format_check(check: dict) -> str:
                 f"{_fraction(check.get('fraction_of_read_once'))} of the read")
     elif check["name"].startswith("speedup"):
         shown = format_ratio(value) if value is not None else "n/a"
+        if check.get("low") is not None:  # files from 2026-12-03 on: paired over the shared rounds
+            shown += f" [{format_ratio(check['low'])}–{format_ratio(check['high'])}, paired by round]"
         text = f"{shown} {REFERENCE} (≥ {format_ratio(check['threshold'])})"
         if check.get("reachable") is not None:
             text += f"; at most {format_ratio(check['reachable'])} reachable: {REFERENCE} is at " \

@@ -55,6 +55,7 @@ from bench.results.writing import RESULTS_DIR, now_iso, write_json_atomically
 from bench.measure.threads import limited_threads
 from bench.cli import Progress, fail, positive_int
 from bench.measure.dask_cluster import use_dask_scheduler
+from bench.results.intervals import median_interval
 from bench.results.schema import REFERENCE
 from bench.results.units import format_seconds
 from impls import _plan_cache, peers
@@ -219,21 +220,26 @@ def _checks(point: TargetPoint, entries: dict, floor: dict, side: dict | None) -
                "fraction_of_attainable": side["fraction_of_attainable"]["value"] if side else None,
                "passed": fraction is not None and fraction >= point.min_fraction_of_read}]
     if point.min_speedup_over_reference is not None:
-        checks.append(_speedup_check(point, fastest, medians, floor["floor_s"]))
+        checks.append(_speedup_check(point, fastest, entries, floor["floor_s"]))
     if point.ahead_of_peers:
         checks.append(_peer_check(fastest, entries, medians))
     return fastest, checks
 
 
-def _speedup_check(point: TargetPoint, fastest: str, medians: dict, floor_s: float) -> dict:
-    """Is ``fastest`` at least ``point.min_speedup_over_reference`` × the reference? Also records
-    ``reachable``: the speedup of a step exactly at the floor, the most any implementation can
-    reach over the reference as it ran in this very run."""
-    reference_s = medians.get(REFERENCE)
-    speedup = reference_s / medians[fastest] if reference_s else None
-    return {"name": f"speedup_over_{REFERENCE}", "value": speedup, "threshold": point.min_speedup_over_reference,
-            "reachable": reference_s / floor_s if reference_s else None,
-            "passed": speedup is not None and speedup >= point.min_speedup_over_reference}
+def _speedup_check(point: TargetPoint, fastest: str, entries: dict, floor_s: float) -> dict:
+    """Is ``fastest`` at least ``point.min_speedup_over_reference`` × the reference? The speedup is
+    the median over the shared rounds of the reference's time over the fastest's in the same
+    round, with its interval (``low``, ``high``). Also records ``reachable``: the speedup of a
+    step exactly at the floor, the most any implementation can reach over the reference as it
+    ran in this very run (its median)."""
+    check = {"name": f"speedup_over_{REFERENCE}", "value": None, "threshold": point.min_speedup_over_reference,
+             "reachable": None, "passed": False}
+    reference = entries.get(REFERENCE, {})
+    if reference.get("status") != "measured":
+        return check
+    speedup = median_interval([r / f for r, f in zip(reference["times_s"], entries[fastest]["times_s"])])
+    return {**check, "value": speedup.value, "low": speedup.low, "high": speedup.high,
+            "reachable": reference["median_s"] / floor_s, "passed": speedup.value >= point.min_speedup_over_reference}
 
 
 def _slow_call_s(entry: dict) -> float | None:

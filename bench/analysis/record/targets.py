@@ -75,6 +75,8 @@ def _speedup(point: dict) -> str:
     if check is None or check.get("value") is None:
         return ""
     text = _mark(format_ratio(check["value"]), check["passed"])
+    if check.get("low") is not None:  # paired by round, with its interval
+        text += f" [{format_ratio(check['low'])}–{format_ratio(check['high'])}]"
     return text + (f" ({format_ratio(check['reachable'])})" if check.get("reachable") else "")
 
 
