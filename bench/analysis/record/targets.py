@@ -3,10 +3,11 @@
 Two vintages of the file are read: the current one judges ``numba-parallel`` (or ``numba-fused``
 on one thread) by the read of X and Y timed in the same rounds (check ``fraction_of_read_once``,
 the probe's floor beside it; from 2026-12-03 on, timed side by side in rounds of their own, the
-median of the rounds' ratios with its interval); files written before 2026-12-02 judged it by the probe's floor
-(check ``fraction_of_floor``, the read beside it as ``of_read_once``). The column the point was
-judged by is marked; the other is shown in brackets. Fields the record does not know (a new
-check, a new figure) are shown by name, so that a newer file never loses a column.
+median of the rounds' ratios with its interval); files written before 2026-12-02 judged it by
+the probe's floor (check ``fraction_of_floor``, the read beside it as ``of_read_once``). The
+column the point was judged by is marked; the other is shown in brackets. Fields the record
+does not know (a new check, a new figure) are shown by name, so that a newer file never loses a
+column.
 """
 
 from __future__ import annotations
