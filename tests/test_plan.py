@@ -199,3 +199,22 @@ def test_tune_data_is_larger_than_the_cache_and_bounded():
     assert tune.data_bytes(100 * 2**20, 400 * 2**20) == 100 * 2**20
     assert tune.default_rounds(tune.MIN_DATA_BYTES) == tune.DEFAULT_ROUNDS
     assert tune.default_rounds(tune.MAX_DATA_BYTES) == tune.MIN_ROUNDS <= tune.default_rounds(2**20)
+
+
+def test_tune_and_ablation_time_their_rounds_in_a_shuffled_order(plan_file, monkeypatch, capsys):
+    import random
+
+    from bench.measure import timing
+
+    shuffles = []
+
+    def recording(kernels, args, rounds, pause_s=timing.PAUSE_S, shuffle=None):
+        shuffles.append(shuffle)
+        return timing.interleaved_times(kernels, args, rounds, pause_s, shuffle)
+
+    monkeypatch.setattr(tune, "interleaved_times", recording)
+    monkeypatch.setattr(ablation, "interleaved_times", recording)
+    assert tune.main(["--quick", "--plain", "--threads", "1", "--dtype", "float64", "--rounds", "1",
+                      "--plan-file", str(plan_file)]) == 0
+    _ablation_line(capsys, plan_file.parent)
+    assert len(shuffles) >= 3 and all(isinstance(s, random.Random) for s in shuffles)

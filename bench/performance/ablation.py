@@ -19,6 +19,7 @@ What it measured is saved as ``ablation-YYYYmmdd-HHMMSS.json`` in this machine's
 from __future__ import annotations
 
 import argparse
+import random
 import shlex
 import statistics
 import sys
@@ -86,9 +87,11 @@ def measure(m: int, n_x: int, order: str, threads: int, rounds: int) -> dict:
         cached_call, cached_samples, cached_bytes = step_in_cache(args, m, threads)
         streams = read_streams(bandwidth, threads)  # why: the probe's faster way to read, on this machine
         read_once(X, Y, streams=streams)  # compiled (or loaded from cache) outside the timing
-        # why no pause: only Numba's own pool runs here, no BLAS threads to let go idle first
+        # why no pause: only Numba's own pool runs here, no BLAS threads to let go idle first;
+        # why shuffled: no stage always runs right after the same one (a cache or a thread state it leaves)
         times = interleaved_times({**kernels, MATH_ALONE: math_call, STEP_IN_CACHE: cached_call,
-                                   READ_ONCE: lambda: read_once(X, Y, streams=streams)}, (), rounds, pause_s=0.0)
+                                   READ_ONCE: lambda: read_once(X, Y, streams=streams)}, (), rounds, pause_s=0.0,
+                                  shuffle=random.Random())
     # why scaled: these calls do whole blocks on every thread, a little more than m samples
     math_s = statistics.median(times.pop(MATH_ALONE)) * m / math_samples
     cached_times = times.pop(STEP_IN_CACHE)

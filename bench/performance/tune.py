@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import random
 import statistics
 import sys
 import time
@@ -119,13 +120,14 @@ def measure_regime(regime: Regime, args: tuple, rounds: int) -> dict:
             if problem:
                 wrong[variant.name] = problem
                 del steps[variant]
-        # why no pause: only Numba's own pool runs here, no BLAS threads to let go idle first
-        times = interleaved_times(steps, (), rounds, pause_s=0.0)
+        # why no pause: only Numba's own pool runs here, no BLAS threads to let go idle first;
+        # why shuffled: no candidate always runs right after the same one
+        times = interleaved_times(steps, (), rounds, pause_s=0.0, shuffle=random.Random())
         # why a second heat: a neighbour's burst can make one candidate look best in a few
         # rounds; the finalists (and the default) are timed again, interleaved, before choosing
         ranked = sorted(times, key=lambda variant: statistics.median(times[variant]))
         finalists = list(dict.fromkeys([variants[0], *ranked[:FINALISTS]]))
-        again = interleaved_times({v: steps[v] for v in finalists}, (), rounds, pause_s=0.0)
+        again = interleaved_times({v: steps[v] for v in finalists}, (), rounds, pause_s=0.0, shuffle=random.Random())
     for variant, seconds in again.items():
         times[variant] = times[variant] + seconds
     medians = {variant: statistics.median(seconds) for variant, seconds in times.items()}
