@@ -202,3 +202,20 @@ def test_a_fraction_timed_side_by_side_shows_its_interval_in_the_record_and_the_
     assert "in 31 rounds of their own" in yardstick_sentence(source)
     assert _format_check(point["checks"][0]).startswith(
         "FAIL numba-parallel at 0.69 [0.62–0.75] of a read of X and Y timed side by side in 31 rounds")
+
+
+def test_the_readme_noise_block_shows_the_newest_single_run_and_the_newest_pooled_summary(tmp_path):
+    folder = tmp_path / "results" / "2026-12-03-znver3-2cpu"
+    folder.mkdir(parents=True)
+    summary = {"machine": {"cpu": "AMD EPYC", "llvm_cpu": "znver3", "cores": 2}, "factor": 1.25,
+               "points_unchanged": 100, "false_changes": 1, "false_change_rate": 0.01, "points_slowed": 15,
+               "noise_sigma": 0.1, "canary_range": {"a": 1.5, "b": 1.2}}
+    files = {"noise-20261203-100000.json": (1, 15, "trusted"), "noise-20261203-110000.json": (3, 15, "trusted"),
+             "noise-20261203-120000.json": (1, 0, "NOT trusted"), "noise-20261203-090000.json": (3, 0, "old")}
+    for name, (runs, detected, verdict) in files.items():
+        (folder / name).write_text(json.dumps({**summary, "runs_per_side": runs, "detected": detected,
+                                               "detection_rate": detected / 15, "verdict": verdict}))
+    block = record.noise_block(tmp_path / "results")
+    single, pooled = block.index("noise-20261203-120000.json"), block.index("noise-20261203-110000.json")
+    assert single < pooled and "noise-20261203-100000" not in block and "noise-20261203-090000" not in block
+    assert "found 0 of 15" in block and "Verdict: NOT trusted." in block and "3 runs per side, pooled" in block

@@ -82,14 +82,8 @@ def _pooled_runs(document: dict) -> str:
     return f", {runs} runs per side, pooled" if runs > 1 else ""
 
 
-def noise_block(results_dir: Path = RESULTS_DIR) -> str:
-    """The newest ``vecbench noise`` summary of any machine folder (by the time in its name): its
-    machine, rates and verdict, linked from the repository's root."""
-    found = sorted((path for folder in machine_folders(results_dir) for path in files_of(folder, "noise")),
-                   key=lambda path: path.name)
-    if not found:
-        return "No `vecbench noise` measurement is committed yet."
-    path = found[-1]
+def _noise_summary(path: Path, results_dir: Path) -> str:
+    """One ``vecbench noise`` file's machine, rates and verdict, linked from the repository's root."""
     link = Path(os.path.relpath(path, Path(results_dir).parent.parent)).as_posix()  # from the README's folder
     document = json.loads(path.read_text())
     machine = document.get("machine") or {}
@@ -104,6 +98,20 @@ def noise_block(results_dir: Path = RESULTS_DIR) -> str:
             + false_changes_sentence(document.get("false_change_points"))
             + agreement_sentence(document.get("speedup_agreement"), most=3)
             + f"Verdict: {document['verdict']}.")
+
+
+def noise_block(results_dir: Path = RESULTS_DIR) -> str:
+    """The newest ``vecbench noise`` summary of any machine folder (by the time in its name) with
+    one run per side, then the newest with several runs pooled if there is one. why both: on a VM
+    whose speed has states, one run per side can fail where pooled runs pass (a Zen 3, 2026-12-03:
+    minutes apart), and the newest file alone would show only one of the two."""
+    found = sorted((path for folder in machine_folders(results_dir) for path in files_of(folder, "noise")),
+                   key=lambda path: path.name)
+    if not found:
+        return "No `vecbench noise` measurement is committed yet."
+    pooled = [path for path in found if (json.loads(path.read_text()).get("runs_per_side") or 1) > 1]
+    single = [path for path in found if path not in pooled]
+    return " ".join(_noise_summary(paths[-1], results_dir) for paths in (single, pooled) if paths)
 
 
 def generated_blocks(results_dir: Path = RESULTS_DIR) -> dict[str, str]:
