@@ -21,7 +21,7 @@ from _reference import assert_matches, random_parameters, reference_step
 
 import impls
 from bench.measure import bandwidth, compute_roof, machine, timing
-from bench.performance import ablation, side_by_side, targets
+from bench.performance import ablation, side_by_side, target_checks, targets
 from bench.results import folders
 from bench.results.schema import REFERENCE
 from bench.measure.compile_cache import check_compile_cache
@@ -475,12 +475,12 @@ def test_the_peer_check_compares_with_the_peers_timed_and_fails_without_any():
         pytest.skip("no peer is installed (pip install -e .[peers])")
     measured = {"status": "measured", "median_s": 1.0}
     entries = {"numba-parallel": dict(measured, median_s=0.5), peer: measured}
-    check = targets._peer_check("numba-parallel", entries, {"numba-parallel": 0.5, peer: 1.0})
+    check = target_checks.peer_check("numba-parallel", entries, {"numba-parallel": 0.5, peer: 1.0})
     assert (check["peers"], check["value"], check["passed"]) == ([peer], 2.0, True)
-    alone = targets._peer_check("numba-parallel", {"numba-parallel": entries["numba-parallel"]}, {"numba-parallel": 0.5})
+    alone = target_checks.peer_check("numba-parallel", {"numba-parallel": entries["numba-parallel"]}, {"numba-parallel": 0.5})
     assert not alone["passed"] and alone["detail"].startswith("no peer was timed")
     # a peer the fastest: the value is the best peer over the suite's fastest, below 1
-    behind = targets._peer_check(peer, entries, {"numba-parallel": 0.5, peer: 0.4})
+    behind = target_checks.peer_check(peer, entries, {"numba-parallel": 0.5, peer: 0.4})
     assert (behind["value"], behind["passed"]) == (0.8, False)
 
 
