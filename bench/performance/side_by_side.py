@@ -14,6 +14,7 @@ its distribution-free interval (bench.results.intervals).
 from __future__ import annotations
 
 import random
+from dataclasses import asdict
 from typing import Callable
 
 from bench.measure.timing import interleaved_times
@@ -42,6 +43,4 @@ def side_by_side(step: Callable[[], object], read: Callable[[], object], math: C
     of_read = median_interval([r / s for r, s in zip(read_s, step_s)])
     of_attainable = median_interval([max(r, m) / s for r, m, s in zip(read_s, math_s, step_s)])
     return {"rounds": rounds, "times_s": {STEP: step_s, READ: read_s, MATH: math_s},
-            "fraction_of_read_once": {"value": of_read.value, "low": of_read.low, "high": of_read.high},
-            "fraction_of_attainable": {"value": of_attainable.value, "low": of_attainable.low,
-                                       "high": of_attainable.high}}
+            "fraction_of_read_once": asdict(of_read), "fraction_of_attainable": asdict(of_attainable)}

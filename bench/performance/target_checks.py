@@ -4,7 +4,7 @@ bench.performance.side_by_side), the speedup over the reference and the margin o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import impls
 from bench.results.intervals import median_interval
@@ -74,7 +74,7 @@ def speedup_check(point: TargetPoint, fastest: str, entries: dict, floor_s: floa
     if reference.get("status") != "measured":
         return check
     speedup = median_interval([r / f for r, f in zip(reference["times_s"], entries[fastest]["times_s"])])
-    return {**check, "value": speedup.value, "low": speedup.low, "high": speedup.high,
+    return {**check, **asdict(speedup),
             "reachable": reference["median_s"] / floor_s, "passed": speedup.value >= point.min_speedup_over_reference}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.results.schema import REFERENCE
-from bench.results.units import format_against, format_fraction, format_ratio, format_seconds
+from bench.results.units import format_against, format_bounds, format_fraction, format_ratio, format_seconds
 
 #: The name of the read of X and Y timed beside the implementations (see targets.measure_point).
 READ_ONCE = "(read X and Y once)"
@@ -17,12 +17,6 @@ def _fraction(value: float | None) -> str:
     return "n/a" if value is None else format_fraction(value)
 
 
-def _interval(check: dict) -> str:
-    """' [0.65–0.71]' for a check with an interval (files before 2026-12-03 have none: their
-    fraction is of two medians of the shared rounds)."""
-    return "" if check.get("low") is None else f" [{format_fraction(check['low'])}–{format_fraction(check['high'])}]"
-
-
 def _when(check: dict) -> str:
     """How the judged kernel and its yardstick were timed together."""
     return "in the same rounds" if check.get("low") is None else f"side by side in {check['rounds']} rounds"
@@ -30,7 +24,7 @@ def _when(check: dict) -> str:
 
 def _format_check(check: dict) -> str:
     value = check.get("value")
-    judged = "n/a" if value is None else format_against(value, check.get("threshold")) + _interval(check)
+    judged = "n/a" if value is None else format_against(value, check.get("threshold")) + format_bounds(check)
     if check["name"] == "fraction_of_read_once":
         text = (f"{check['implementation']} at {judged} of a read of X and Y timed {_when(check)} "
                 f"(≥ {check['threshold']})")

@@ -102,3 +102,9 @@ def format_bytes(value: float) -> str:
         if value >= scale:
             return f"{value / scale:g} {unit}"
     return f"{value:g} B"
+
+
+def format_bounds(item: dict, formatter=format_fraction) -> str:
+    """' [0.65–0.71]': the interval of a figure with ``low`` and ``high`` (files before 2026-12-03
+    have none: then '')."""
+    return "" if item.get("low") is None else f" [{formatter(item['low'])}–{formatter(item['high'])}]"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from bench.analysis.report.markdown import table
 from bench.results.schema import REFERENCE
-from bench.results.units import format_against, format_fraction, format_ratio, format_seconds
+from bench.results.units import format_against, format_bounds, format_fraction, format_ratio, format_seconds
 from impls import _fused_plan
 
 #: the yardsticks a point may be judged by (fraction_of_attainable: the slower of the read and the
@@ -61,9 +61,7 @@ def _fractions(check: dict | None) -> str:
     if check is None or check.get("value") is None:
         return "—"
     text = _mark(format_against(check["value"], check["threshold"]), check["passed"])
-    if check.get("low") is not None:  # files from 2026-12-03 on: rounds side by side, an interval
-        text += f" [{format_fraction(check['low'])}–{format_fraction(check['high'])}]"
-    text += f" ≥ {check['threshold']}"
+    text += format_bounds(check) + f" ≥ {check['threshold']}"
     if check["name"] == "fraction_of_attainable":
         other = check.get("fraction_of_read_once")
         return text + " of attainable" + (f" ({format_fraction(other)} of the read)" if other is not None else "")
@@ -75,9 +73,7 @@ def _speedup(point: dict) -> str:
     check = next((c for c in point["checks"] if c["name"] == SPEEDUP_CHECK), None)
     if check is None or check.get("value") is None:
         return ""
-    text = _mark(format_ratio(check["value"]), check["passed"])
-    if check.get("low") is not None:  # paired by round, with its interval
-        text += f" [{format_ratio(check['low'])}–{format_ratio(check['high'])}]"
+    text = _mark(format_ratio(check["value"]), check["passed"]) + format_bounds(check, format_ratio)
     return text + (f" ({format_ratio(check['reachable'])})" if check.get("reachable") else "")
 
 
