@@ -297,8 +297,8 @@ _SUM_FLAGS = {"reassoc", "contract"}
 #: the next one in one sweep (see _accumulate_and_next_logits_feature_major).
 #: SAMPLE_MAJOR_MICRO does the whole step on micro-blocks of samples small enough for L1 (see
 #: _micro_blocks); SAMPLE_MAJOR_ONE_PASS likewise, on smaller micro-blocks whose logits go one
-#: sample at a time (see GROUP_BYTES). The _FEW walks (up to FEW_FEATURES features) make each
-#: sample's logit in the loop of its per-sample math (see _logits_and_math_n). SAMPLE_MAJOR_STREAMS
+#: sample at a time (see GROUP_BYTES). The _FEW walks (up to FEW_FEATURES_* features) make each
+#: sample's logit in the loop of its per-sample math (see _logits_and_math_rows_n). SAMPLE_MAJOR_STREAMS
 #: reads each block as STREAMS sub-ranges side by side, in both passes.
 (FEATURE_MAJOR, SAMPLE_MAJOR, SAMPLE_MAJOR_TRANSPOSED, SAMPLE_MAJOR_GROUPED, SAMPLE_MAJOR_GROUPED_DW,
  FEATURE_MAJOR_PIPELINED, SAMPLE_MAJOR_PIPELINED, SAMPLE_MAJOR_MICRO, SAMPLE_MAJOR_ONE_PASS,
@@ -559,8 +559,13 @@ def _per_sample(y, start, stop, z, dz, products):
         products[i + LANES] = q + (e + e * q)
 
 
-#: The _FEW walks take at most this many features (one compiled loop per count).
-FEW_FEATURES = 4
+#: The _FEW walks take at most this many features: sample-major (F order, interleaved loads,
+#: one compiled loop per count) and feature-major (C order, one stream per row). why sixteen
+#: rows: measured on Zen 3 (2 threads, m=10⁶, interleaved, against FEATURE_MAJOR at its best
+#: block): 0.70× the time at n_x=6, 0.82× at 10, 0.87–0.94× at 16, but 1.06–1.08× at 24 and
+#: 1.12–1.18× at 32 (more streams than the prefetchers follow, and the math a smaller share).
+FEW_FEATURES_SAMPLE_MAJOR = 4
+FEW_FEATURES_FEATURE_MAJOR = 16
 
 
 # why (few features, the _FEW walks): with a handful of features the per-sample math costs more
@@ -568,40 +573,103 @@ FEW_FEATURES = 4
 # through the logits pass, then the memory bus idled through the math (ablation, m=10⁶, n_x=2, C,
 # 2 threads: logits pass 0.74 ms, the math alone 1.89 ms, both 2.37 ms). Here one loop reads a
 # sample's features and label, makes its logit and does its math, so the loads of later samples
-# overlap the math of earlier ones; ``n_x`` is a constant in each compiled copy (see
-# _logits_and_math), so the feature loop unrolls and the sample loop stays SIMD. F order needs no
-# transposed copy: the constant stride is an interleaved load (as _deinterleave).
+# overlap the math of earlier ones; the count of rows is a constant in each compiled copy (see
+# _logits_and_math_rows), so the feature loop unrolls and the sample loop stays SIMD.
+#
+# why padded rows: each copy costs ~3.6 s of first-time compilation per dtype, so beyond four
+# features there is one copy per even count, and an odd count runs in the next one with its
+# last row read twice at weight 0 (exact: X is finite, and fma(0, x, t) = t). Measured (Zen 3, 2
+# threads, m=10⁶, interleaved) in a copy with 1–3 extra rows: 1.05–1.08× the exact copy's time.
+@numba.njit(cache=True, inline="always")
+def _weight(w, k):
+    """w[k], or 0.0 for a padded row (k ≥ n_x)."""
+    return w[k] if k < w.shape[0] else 0.0
+
+
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy", inline="always")
-def _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, n_x, feature_major):
+def _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, rows):
+    """Feature-major (X (n_x, m)): a constant ``rows`` ≥ n_x, ≤ FEW_FEATURES_FEATURE_MAJOR."""
+    _prefer_512_bit_vectors()
+    labels = y[start:stop]
+    # why views: indices from the loop variable alone (no offset) keep Numba from adding a
+    # negative-index check per load, which kept the loop scalar
+    last = w.shape[0] - 1
+    r0 = X[min(0, last), start:stop]
+    r1 = X[min(1, last), start:stop]
+    r2 = X[min(2, last), start:stop]
+    r3 = X[min(3, last), start:stop]
+    r4 = X[min(4, last), start:stop]
+    r5 = X[min(5, last), start:stop]
+    r6 = X[min(6, last), start:stop]
+    r7 = X[min(7, last), start:stop]
+    r8 = X[min(8, last), start:stop]
+    r9 = X[min(9, last), start:stop]
+    r10 = X[min(10, last), start:stop]
+    r11 = X[min(11, last), start:stop]
+    r12 = X[min(12, last), start:stop]
+    r13 = X[min(13, last), start:stop]
+    r14 = X[min(14, last), start:stop]
+    r15 = X[min(15, last), start:stop]
+    w0, w1, w2, w3 = w[0], _weight(w, 1), _weight(w, 2), _weight(w, 3)
+    w4, w5, w6, w7 = _weight(w, 4), _weight(w, 5), _weight(w, 6), _weight(w, 7)
+    w8, w9, w10, w11 = _weight(w, 8), _weight(w, 9), _weight(w, 10), _weight(w, 11)
+    w12, w13, w14, w15 = _weight(w, 12), _weight(w, 13), _weight(w, 14), _weight(w, 15)
+    for i in range(stop - start):
+        total = b + w0 * r0[i]
+        if rows > 1:
+            total += w1 * r1[i]
+        if rows > 2:
+            total += w2 * r2[i]
+        if rows > 3:
+            total += w3 * r3[i]
+        if rows > 4:
+            total += w4 * r4[i]
+        if rows > 5:
+            total += w5 * r5[i]
+        if rows > 6:
+            total += w6 * r6[i]
+        if rows > 7:
+            total += w7 * r7[i]
+        if rows > 8:
+            total += w8 * r8[i]
+        if rows > 9:
+            total += w9 * r9[i]
+        if rows > 10:
+            total += w10 * r10[i]
+        if rows > 11:
+            total += w11 * r11[i]
+        if rows > 12:
+            total += w12 * r12[i]
+        if rows > 13:
+            total += w13 * r13[i]
+        if rows > 14:
+            total += w14 * r14[i]
+        if rows > 15:
+            total += w15 * r15[i]
+        relu, e, dz[i] = softplus_parts(total, np.float64(labels[i]))
+        z[i] = relu
+        q = products[i]
+        products[i + LANES] = q + (e + e * q)
+
+
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy", inline="always")
+def _logits_and_math_samples_n(w, b, XT, y, start, stop, z, dz, products, n_x):
+    """Sample-major (XT (m, n_x)), a constant ``n_x`` ≤ FEW_FEATURES_SAMPLE_MAJOR."""
     _prefer_512_bit_vectors()
     count = stop - start
     labels = y[start:stop]
-    # why views and a flat copy-free reshape: indices from the loop variable alone (no offset)
-    # keep Numba from adding a negative-index check per load, which kept the loop scalar
     last = n_x - 1
-    r0 = X[0, start:stop] if feature_major else X[start:stop, 0]
-    r1 = X[min(1, last), start:stop] if feature_major else X[start:stop, 0]
-    r2 = X[min(2, last), start:stop] if feature_major else X[start:stop, 0]
-    r3 = X[min(3, last), start:stop] if feature_major else X[start:stop, 0]
-    flat = X[start:stop].reshape(n_x * count) if not feature_major else X[0, start:stop]
+    # why a flat copy-free reshape: as the views above
+    flat = XT[start:stop].reshape(n_x * count)
     w0, w1, w2, w3 = w[0], w[min(1, last)], w[min(2, last)], w[min(3, last)]
     for i in range(count):
-        if feature_major:
-            total = b + w0 * r0[i]
-            if n_x > 1:
-                total += w1 * r1[i]
-            if n_x > 2:
-                total += w2 * r2[i]
-            if n_x > 3:
-                total += w3 * r3[i]
-        else:
-            total = b + w0 * flat[n_x * i]
-            if n_x > 1:
-                total += w1 * flat[n_x * i + 1]
-            if n_x > 2:
-                total += w2 * flat[n_x * i + 2]
-            if n_x > 3:
-                total += w3 * flat[n_x * i + 3]
+        total = b + w0 * flat[n_x * i]
+        if n_x > 1:
+            total += w1 * flat[n_x * i + 1]
+        if n_x > 2:
+            total += w2 * flat[n_x * i + 2]
+        if n_x > 3:
+            total += w3 * flat[n_x * i + 3]
         relu, e, dz[i] = softplus_parts(total, np.float64(labels[i]))
         z[i] = relu
         q = products[i]
@@ -636,7 +704,7 @@ def _accumulate_few_n(XT, start, stop, dz, dw, n_x):
 
 @numba.njit(cache=True, fastmath=_SUM_FLAGS)
 def _accumulate_few(XT, start, stop, dz, dw):
-    """:func:`_accumulate_few_n` for 1..FEW_FEATURES features."""
+    """:func:`_accumulate_few_n` for 1..FEW_FEATURES_SAMPLE_MAJOR features."""
     n_x = XT.shape[1]
     if n_x == 1:
         _accumulate_few_n(XT, start, stop, dz, dw, 1)
@@ -649,27 +717,45 @@ def _accumulate_few(XT, start, stop, dz, dw):
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")  # why: as _per_sample (inlined)
-def _logits_and_math(w, b, X, y, start, stop, z, dz, products, feature_major):
-    """The logits and _per_sample of samples [start, stop) in one loop, for 1..FEW_FEATURES
-    features of ``X`` ((n_x, m) if ``feature_major``, else (m, n_x))."""
+def _logits_and_math_samples(w, b, XT, y, start, stop, z, dz, products):
+    """The logits and _per_sample of samples [start, stop) in one loop, for 1..4 features of
+    ``XT`` (m, n_x)."""
     n_x = w.shape[0]
-    if feature_major:
-        if n_x == 1:
-            _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, 1, True)
-        elif n_x == 2:
-            _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, 2, True)
-        elif n_x == 3:
-            _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, 3, True)
-        else:
-            _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, 4, True)
-    elif n_x == 1:
-        _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, 1, False)
+    if n_x == 1:
+        _logits_and_math_samples_n(w, b, XT, y, start, stop, z, dz, products, 1)
     elif n_x == 2:
-        _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, 2, False)
+        _logits_and_math_samples_n(w, b, XT, y, start, stop, z, dz, products, 2)
     elif n_x == 3:
-        _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, 3, False)
+        _logits_and_math_samples_n(w, b, XT, y, start, stop, z, dz, products, 3)
     else:
-        _logits_and_math_n(w, b, X, y, start, stop, z, dz, products, 4, False)
+        _logits_and_math_samples_n(w, b, XT, y, start, stop, z, dz, products, 4)
+
+
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")  # why: as _per_sample (inlined)
+def _logits_and_math_rows(w, b, X, y, start, stop, z, dz, products):
+    """The logits and _per_sample of samples [start, stop) in one loop, for 1..16 features of
+    ``X`` (n_x, m)."""
+    n_x = w.shape[0]
+    if n_x == 1:
+        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 1)
+    elif n_x == 2:
+        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 2)
+    elif n_x == 3:
+        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 3)
+    elif n_x <= 4:
+        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 4)
+    elif n_x <= 6:
+        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 6)
+    elif n_x <= 8:
+        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 8)
+    elif n_x <= 10:
+        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 10)
+    elif n_x <= 12:
+        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 12)
+    elif n_x <= 14:
+        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 14)
+    else:
+        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 16)
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
@@ -841,9 +927,10 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
     ``y`` (m,). ``stages`` < WHOLE_STEP stops early (see LOGITS_ONLY).
     """
     m = y.shape[0]
-    # why: a _FEW walk beyond FEW_FEATURES (a plan's regime spans more) runs as the built-in
-    # default for few features of its order
-    few = (walk == FEATURE_MAJOR_FEW or walk == SAMPLE_MAJOR_FEW) and w.shape[0] <= FEW_FEATURES
+    # why: a _FEW walk beyond its count of features (a plan's regime spans more) runs as the
+    # built-in default for few features of its order
+    few = ((walk == FEATURE_MAJOR_FEW and w.shape[0] <= FEW_FEATURES_FEATURE_MAJOR)
+           or (walk == SAMPLE_MAJOR_FEW and w.shape[0] <= FEW_FEATURES_SAMPLE_MAJOR))
     if walk == FEATURE_MAJOR_FEW:
         walk = FEATURE_MAJOR
     elif walk == SAMPLE_MAJOR_FEW:
@@ -867,8 +954,10 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
         count = stop - start
         if have_logits:
             z, z_next = z_next, z
-        elif few and stages != LOGITS_ONLY:
-            _logits_and_math(w, b, X, y, start, stop, z, dz, products, walk == FEATURE_MAJOR)
+        elif few and stages != LOGITS_ONLY and walk == FEATURE_MAJOR:  # FEATURE_MAJOR_FEW
+            _logits_and_math_rows(w, b, X, y, start, stop, z, dz, products)
+        elif few and stages != LOGITS_ONLY:  # SAMPLE_MAJOR_FEW
+            _logits_and_math_samples(w, b, X, y, start, stop, z, dz, products)
         elif micro_blocks and walk == SAMPLE_MAJOR_ONE_PASS:
             _micro_blocks(w, b, X, y, start, stop, z, dz, products, dw, GROUP_BYTES, False)
         elif micro_blocks:

@@ -19,8 +19,9 @@ import numpy as np
 from llvmlite import binding as llvm_binding
 
 from impls import _plan_cache
-from impls._fused_kernel import (FEATURE_MAJOR, FEATURE_MAJOR_FEW, FEATURE_MAJOR_PIPELINED, FEW_FEATURES,
-                                 MAX_BLOCK, MIN_BLOCK, SAMPLE_MAJOR, SAMPLE_MAJOR_FEW, SAMPLE_MAJOR_GROUPED,
+from impls._fused_kernel import (FEATURE_MAJOR, FEATURE_MAJOR_FEW, FEATURE_MAJOR_PIPELINED,
+                                 FEW_FEATURES_FEATURE_MAJOR, FEW_FEATURES_SAMPLE_MAJOR, MAX_BLOCK,
+                                 MIN_BLOCK, SAMPLE_MAJOR, SAMPLE_MAJOR_FEW, SAMPLE_MAJOR_GROUPED,
                                  SAMPLE_MAJOR_GROUPED_DW, SAMPLE_MAJOR_MICRO, SAMPLE_MAJOR_ONE_PASS,
                                  SAMPLE_MAJOR_PIPELINED, SAMPLE_MAJOR_STREAMS, SAMPLE_MAJOR_TRANSPOSED,
                                  WHOLE_STEP)
@@ -47,6 +48,8 @@ ORDER_WALKS = {
           SAMPLE_MAJOR_GROUPED_DW, SAMPLE_MAJOR_MICRO, SAMPLE_MAJOR_ONE_PASS, SAMPLE_MAJOR_FEW,
           SAMPLE_MAJOR_STREAMS),
 }
+#: The most features each _FEW walk is compiled for (beyond, it runs as its order's default).
+FEW_FEATURES = {FEATURE_MAJOR_FEW: FEW_FEATURES_FEATURE_MAJOR, SAMPLE_MAJOR_FEW: FEW_FEATURES_SAMPLE_MAJOR}
 
 
 @dataclass(frozen=True)
@@ -205,8 +208,8 @@ def candidates(regime: Regime) -> list[Variant]:
     for walk in ORDER_WALKS[regime.order]:
         if walk == SAMPLE_MAJOR_TRANSPOSED and n_x >= 32:
             continue  # why: the copy costs more than it saves with many features
-        if walk in (FEATURE_MAJOR_FEW, SAMPLE_MAJOR_FEW) and n_x > FEW_FEATURES:
-            continue  # why: compiled for 1..FEW_FEATURES features only
+        if n_x > FEW_FEATURES.get(walk, n_x):
+            continue  # why: compiled for that many features only
         sizes = CANDIDATE_GROUPED_BLOCK_BYTES if walk == SAMPLE_MAJOR_GROUPED else CANDIDATE_BLOCK_BYTES
         if walk == SAMPLE_MAJOR_MICRO or walk == SAMPLE_MAJOR_ONE_PASS:
             sizes = sizes[-1:]  # why: their blocks only group the lanes' log1p; the largest is cheapest

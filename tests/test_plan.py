@@ -50,8 +50,10 @@ def test_every_candidate_variant_is_exact(n_x, dtype, order):
     regime = plan.regime_of(order, dtype, n_x, 1)
     variants = plan.candidates(regime)
     # every walk of the order, less the transposing one with many features and the _FEW one
-    # beyond FEW_FEATURES (its regime's n_x; at n_x = 5..7 it runs as its fallback, checked here)
-    left_out = (order == "F" and n_x >= 32) + (regime.representative_n_x > fused.FEW_FEATURES)
+    # beyond its count (its regime's n_x; where the regime spans more it runs as its fallback,
+    # checked here at 5 in F and at 37 in C, and every count in test_every_few_walk_count_is_exact)
+    few_walk = fused.FEATURE_MAJOR_FEW if order == "C" else fused.SAMPLE_MAJOR_FEW
+    left_out = (order == "F" and n_x >= 32) + (regime.representative_n_x > plan.FEW_FEATURES[few_walk])
     assert len({v.walk for v in variants}) == len(plan.ORDER_WALKS[order]) - left_out
     for m in _sizes(variants, n_x):
         args, reference = _problem(m, n_x, order, dtype)
@@ -64,6 +66,24 @@ def test_every_candidate_variant_is_exact(n_x, dtype, order):
                     assert_matches(impls.Gradients(dw.reshape(-1, 1), db, cost), reference, dtype)
                 except AssertionError as exc:
                     raise AssertionError(f"{variant.name}, m={m}: {exc}") from None
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_every_few_walk_count_is_exact(order):
+    """One compiled loop per feature count: each of them, and the first count beyond (which runs as
+    the order's default), on blocks of equal length and a shorter last one."""
+    walk = fused.FEATURE_MAJOR_FEW if order == "C" else fused.SAMPLE_MAJOR_FEW
+    variant = plan.Variant(walk, 2**20)
+    # why from 2 in F: X (1, m) is C-contiguous as well, and walked as C
+    for n_x in range(1 if order == "C" else 2, plan.FEW_FEATURES[walk] + 2):
+        args, reference = _problem(2 * fused.MIN_BLOCK + 7, n_x, order)
+        driver_args = plan.driver_args(*args, variant=variant)
+        for dw, db, cost in (fused.fused_step(*driver_args[:-1], fused.MIN_BLOCK),
+                             fused.parallel_step(*driver_args[:-1], fused.MIN_BLOCK, 2, fused.WHOLE_STEP)):
+            try:
+                assert_matches(impls.Gradients(dw.reshape(-1, 1), db, cost), reference, np.float64)
+            except AssertionError as exc:
+                raise AssertionError(f"{variant.name}, n_x={n_x}: {exc}") from None
 
 
 def test_a_variant_of_the_other_order_is_refused():
