@@ -576,10 +576,11 @@ FEW_FEATURES_FEATURE_MAJOR = 16
 # overlap the math of earlier ones; the count of rows is a constant in each compiled copy (see
 # _logits_and_math_rows), so the feature loop unrolls and the sample loop stays SIMD.
 #
-# why padded rows: each copy costs ~3.6 s of first-time compilation per dtype, so beyond four
-# features there is one copy per even count, and an odd count runs in the next one with its
-# last row read twice at weight 0 (exact: X is finite, and fma(0, x, t) = t). Measured (Zen 3, 2
-# threads, m=10⁶, interleaved) in a copy with 1–3 extra rows: 1.05–1.08× the exact copy's time.
+# why padded rows: each copy costs first-time compilation (the six beyond four features ~6 s
+# per dtype on Zen 3, see _rows_1), so beyond four features there is one copy per even count,
+# and an odd count runs in the next one with its last row read twice at weight 0 (exact: X is
+# finite, and fma(0, x, t) = t). Measured (Zen 3, 2 threads, m=10⁶, interleaved) in a copy with
+# 1–3 extra rows: 1.05–1.08× the exact copy's time.
 @numba.njit(cache=True, inline="always")
 def _weight(w, k):
     """w[k], or 0.0 for a padded row (k ≥ n_x)."""
@@ -731,31 +732,85 @@ def _logits_and_math_samples(w, b, XT, y, start, stop, z, dz, products):
         _logits_and_math_samples_n(w, b, XT, y, start, stop, z, dz, products, 4)
 
 
-@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")  # why: as _per_sample (inlined)
+# why one function per copy (not all inlined into the dispatch, as for sample-major): LLVM's
+# time grows faster than the function, and ten vectorised copies in one function took ~86 s of
+# first-time compilation per dtype against ~48 s as separate functions (41 s before the copies
+# beyond four; `python -m bench.measure.compile_cache float64`, Zen 3). One call per block.
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _rows_1(w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 1)
+
+
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _rows_2(w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 2)
+
+
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _rows_3(w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 3)
+
+
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _rows_4(w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 4)
+
+
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _rows_6(w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 6)
+
+
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _rows_8(w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 8)
+
+
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _rows_10(w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 10)
+
+
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _rows_12(w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 12)
+
+
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _rows_14(w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 14)
+
+
+@numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _rows_16(w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 16)
+
+
+@numba.njit(cache=True)
 def _logits_and_math_rows(w, b, X, y, start, stop, z, dz, products):
     """The logits and _per_sample of samples [start, stop) in one loop, for 1..16 features of
-    ``X`` (n_x, m)."""
+    ``X`` (n_x, m): the copy for n_x, or for the next even count."""
     n_x = w.shape[0]
-    if n_x == 1:
-        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 1)
-    elif n_x == 2:
-        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 2)
-    elif n_x == 3:
-        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 3)
+    if n_x <= 1:
+        _rows_1(w, b, X, y, start, stop, z, dz, products)
+    elif n_x <= 2:
+        _rows_2(w, b, X, y, start, stop, z, dz, products)
+    elif n_x <= 3:
+        _rows_3(w, b, X, y, start, stop, z, dz, products)
     elif n_x <= 4:
-        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 4)
+        _rows_4(w, b, X, y, start, stop, z, dz, products)
     elif n_x <= 6:
-        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 6)
+        _rows_6(w, b, X, y, start, stop, z, dz, products)
     elif n_x <= 8:
-        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 8)
+        _rows_8(w, b, X, y, start, stop, z, dz, products)
     elif n_x <= 10:
-        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 10)
+        _rows_10(w, b, X, y, start, stop, z, dz, products)
     elif n_x <= 12:
-        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 12)
+        _rows_12(w, b, X, y, start, stop, z, dz, products)
     elif n_x <= 14:
-        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 14)
+        _rows_14(w, b, X, y, start, stop, z, dz, products)
     else:
-        _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 16)
+        _rows_16(w, b, X, y, start, stop, z, dz, products)
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
