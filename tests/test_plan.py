@@ -51,7 +51,7 @@ def test_every_candidate_variant_is_exact(n_x, dtype, order):
     variants = plan.candidates(regime)
     # every walk of the order, less the transposing one with many features and the _FEW one
     # beyond its count (its regime's n_x; where the regime spans more it runs as its fallback,
-    # checked here at 5 in F and at 37 in C, and every count in test_every_few_walk_count_is_exact)
+    # checked here at 5 in F, and at 17 in C by test_every_few_walk_count_is_exact)
     few_walk = fused.FEATURE_MAJOR_FEW if order == "C" else fused.SAMPLE_MAJOR_FEW
     left_out = (order == "F" and n_x >= 32) + (regime.representative_n_x > plan.FEW_FEATURES[few_walk])
     assert len({v.walk for v in variants}) == len(plan.ORDER_WALKS[order]) - left_out
@@ -70,8 +70,9 @@ def test_every_candidate_variant_is_exact(n_x, dtype, order):
 
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_every_few_walk_count_is_exact(order):
-    """One compiled loop per feature count: each of them, and the first count beyond (which runs as
-    the order's default), on blocks of equal length and a shorter last one."""
+    """Every count of features a _FEW walk takes (each compiled copy, exact or padded by a row),
+    and the first count beyond (which runs as the order's default), on blocks of equal length and
+    a shorter last one."""
     walk = fused.FEATURE_MAJOR_FEW if order == "C" else fused.SAMPLE_MAJOR_FEW
     variant = plan.Variant(walk, 2**20)
     # why from 2 in F: X (1, m) is C-contiguous as well, and walked as C
