@@ -24,7 +24,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 from llvmlite import ir
-from numba import types
+from numba import types, uint64
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -582,75 +582,72 @@ FEW_FEATURES_FEATURE_MAJOR = 16
 # finite, and fma(0, x, t) = t). Measured (Zen 3, 2 threads, m=10⁶, interleaved) in a copy with
 # 1–3 extra rows: 1.05–1.08× the exact copy's time.
 @numba.njit(cache=True, inline="always")
-def _weight(w, k):
-    """w[k], or 0.0 for a padded row (k ≥ n_x)."""
-    return w[k] if k < w.shape[0] else 0.0
+def _row_start(k, X, start):
+    """Where sample ``start`` of row k of C-ordered X (the last row for k ≥ n_x) is in X.ravel()."""
+    return uint64(min(k, X.shape[0] - 1) * X.shape[1] + start)
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy", inline="always")
-def _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, rows):
-    """Feature-major (X (n_x, m)): a constant ``rows`` ≥ n_x, ≤ FEW_FEATURES_FEATURE_MAJOR."""
+def _logits_and_math_rows_n(padded_w, b, X, y, start, stop, z, dz, products, rows):
+    """Feature-major (X (n_x, m), C-contiguous): a constant ``rows`` ≥ n_x, ≤
+    FEW_FEATURES_FEATURE_MAJOR; ``padded_w`` (FEW_FEATURES_FEATURE_MAJOR,) is w, then zeros."""
     _prefer_512_bit_vectors()
     labels = y[start:stop]
-    # why views: indices from the loop variable alone (no offset) keep Numba from adding a
-    # negative-index check per load, which kept the loop scalar
-    last = w.shape[0] - 1
-    r0 = X[min(0, last), start:stop]
-    r1 = X[min(1, last), start:stop]
-    r2 = X[min(2, last), start:stop]
-    r3 = X[min(3, last), start:stop]
-    r4 = X[min(4, last), start:stop]
-    r5 = X[min(5, last), start:stop]
-    r6 = X[min(6, last), start:stop]
-    r7 = X[min(7, last), start:stop]
-    r8 = X[min(8, last), start:stop]
-    r9 = X[min(9, last), start:stop]
-    r10 = X[min(10, last), start:stop]
-    r11 = X[min(11, last), start:stop]
-    r12 = X[min(12, last), start:stop]
-    r13 = X[min(13, last), start:stop]
-    r14 = X[min(14, last), start:stop]
-    r15 = X[min(15, last), start:stop]
-    w0, w1, w2, w3 = w[0], _weight(w, 1), _weight(w, 2), _weight(w, 3)
-    w4, w5, w6, w7 = _weight(w, 4), _weight(w, 5), _weight(w, 6), _weight(w, 7)
-    w8, w9, w10, w11 = _weight(w, 8), _weight(w, 9), _weight(w, 10), _weight(w, 11)
-    w12, w13, w14, w15 = _weight(w, 12), _weight(w, 13), _weight(w, 14), _weight(w, 15)
-    for i in range(stop - start):
-        total = b + w0 * r0[i]
+    # why views for the first four rows and one flat view with unsigned offsets beyond: an index
+    # from the loop variable alone, or an unsigned one, has no negative-index check (which kept
+    # the loop scalar), and sixteen views, one per row, made each copy slower to compile: the
+    # first-time compilation of numba-fused (float64) went from 61–66 s to 51 s (`python -m
+    # bench.measure.compile_cache float64`, Zen 3), the same loops. The copies for up to four
+    # features read only views, as before. A padded row reads the last one, at weight 0.
+    last = X.shape[0] - 1
+    r0, r1, r2, r3 = X[0, start:stop], X[min(1, last), start:stop], X[min(2, last), start:stop], \
+        X[min(3, last), start:stop]
+    flat = X.ravel()
+    o4, o5, o6, o7 = _row_start(4, X, start), _row_start(5, X, start), _row_start(6, X, start), \
+        _row_start(7, X, start)
+    o8, o9, o10, o11 = _row_start(8, X, start), _row_start(9, X, start), _row_start(10, X, start), \
+        _row_start(11, X, start)
+    o12, o13, o14, o15 = _row_start(12, X, start), _row_start(13, X, start), _row_start(14, X, start), \
+        _row_start(15, X, start)
+    w0, w1, w2, w3, w4, w5, w6, w7 = padded_w[:8]
+    w8, w9, w10, w11, w12, w13, w14, w15 = padded_w[8:16]
+    for j in range(stop - start):
+        i = uint64(j)
+        total = b + w0 * r0[j]
         if rows > 1:
-            total += w1 * r1[i]
+            total += w1 * r1[j]
         if rows > 2:
-            total += w2 * r2[i]
+            total += w2 * r2[j]
         if rows > 3:
-            total += w3 * r3[i]
+            total += w3 * r3[j]
         if rows > 4:
-            total += w4 * r4[i]
+            total += w4 * flat[o4 + i]
         if rows > 5:
-            total += w5 * r5[i]
+            total += w5 * flat[o5 + i]
         if rows > 6:
-            total += w6 * r6[i]
+            total += w6 * flat[o6 + i]
         if rows > 7:
-            total += w7 * r7[i]
+            total += w7 * flat[o7 + i]
         if rows > 8:
-            total += w8 * r8[i]
+            total += w8 * flat[o8 + i]
         if rows > 9:
-            total += w9 * r9[i]
+            total += w9 * flat[o9 + i]
         if rows > 10:
-            total += w10 * r10[i]
+            total += w10 * flat[o10 + i]
         if rows > 11:
-            total += w11 * r11[i]
+            total += w11 * flat[o11 + i]
         if rows > 12:
-            total += w12 * r12[i]
+            total += w12 * flat[o12 + i]
         if rows > 13:
-            total += w13 * r13[i]
+            total += w13 * flat[o13 + i]
         if rows > 14:
-            total += w14 * r14[i]
+            total += w14 * flat[o14 + i]
         if rows > 15:
-            total += w15 * r15[i]
-        relu, e, dz[i] = softplus_parts(total, np.float64(labels[i]))
-        z[i] = relu
-        q = products[i]
-        products[i + LANES] = q + (e + e * q)
+            total += w15 * flat[o15 + i]
+        relu, e, dz[j] = softplus_parts(total, np.float64(labels[j]))
+        z[j] = relu
+        q = products[j]
+        products[j + LANES] = q + (e + e * q)
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy", inline="always")
@@ -737,80 +734,81 @@ def _logits_and_math_samples(w, b, XT, y, start, stop, z, dz, products):
 # first-time compilation per dtype against ~48 s as separate functions (41 s before the copies
 # beyond four; `python -m bench.measure.compile_cache float64`, Zen 3). One call per block.
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
-def _rows_1(w, b, X, y, start, stop, z, dz, products):
-    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 1)
+def _rows_1(padded_w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(padded_w, b, X, y, start, stop, z, dz, products, 1)
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
-def _rows_2(w, b, X, y, start, stop, z, dz, products):
-    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 2)
+def _rows_2(padded_w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(padded_w, b, X, y, start, stop, z, dz, products, 2)
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
-def _rows_3(w, b, X, y, start, stop, z, dz, products):
-    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 3)
+def _rows_3(padded_w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(padded_w, b, X, y, start, stop, z, dz, products, 3)
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
-def _rows_4(w, b, X, y, start, stop, z, dz, products):
-    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 4)
+def _rows_4(padded_w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(padded_w, b, X, y, start, stop, z, dz, products, 4)
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
-def _rows_6(w, b, X, y, start, stop, z, dz, products):
-    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 6)
+def _rows_6(padded_w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(padded_w, b, X, y, start, stop, z, dz, products, 6)
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
-def _rows_8(w, b, X, y, start, stop, z, dz, products):
-    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 8)
+def _rows_8(padded_w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(padded_w, b, X, y, start, stop, z, dz, products, 8)
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
-def _rows_10(w, b, X, y, start, stop, z, dz, products):
-    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 10)
+def _rows_10(padded_w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(padded_w, b, X, y, start, stop, z, dz, products, 10)
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
-def _rows_12(w, b, X, y, start, stop, z, dz, products):
-    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 12)
+def _rows_12(padded_w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(padded_w, b, X, y, start, stop, z, dz, products, 12)
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
-def _rows_14(w, b, X, y, start, stop, z, dz, products):
-    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 14)
+def _rows_14(padded_w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(padded_w, b, X, y, start, stop, z, dz, products, 14)
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
-def _rows_16(w, b, X, y, start, stop, z, dz, products):
-    _logits_and_math_rows_n(w, b, X, y, start, stop, z, dz, products, 16)
+def _rows_16(padded_w, b, X, y, start, stop, z, dz, products):
+    _logits_and_math_rows_n(padded_w, b, X, y, start, stop, z, dz, products, 16)
 
 
 @numba.njit(cache=True)
-def _logits_and_math_rows(w, b, X, y, start, stop, z, dz, products):
+def _logits_and_math_rows(padded_w, b, X, y, start, stop, z, dz, products):
     """The logits and _per_sample of samples [start, stop) in one loop, for 1..16 features of
-    ``X`` (n_x, m): the copy for n_x, or for the next even count."""
-    n_x = w.shape[0]
+    ``X`` (n_x, m): the copy for n_x, or for the next even count (``padded_w``: see
+    _logits_and_math_rows_n)."""
+    n_x = X.shape[0]
     if n_x <= 1:
-        _rows_1(w, b, X, y, start, stop, z, dz, products)
+        _rows_1(padded_w, b, X, y, start, stop, z, dz, products)
     elif n_x <= 2:
-        _rows_2(w, b, X, y, start, stop, z, dz, products)
+        _rows_2(padded_w, b, X, y, start, stop, z, dz, products)
     elif n_x <= 3:
-        _rows_3(w, b, X, y, start, stop, z, dz, products)
+        _rows_3(padded_w, b, X, y, start, stop, z, dz, products)
     elif n_x <= 4:
-        _rows_4(w, b, X, y, start, stop, z, dz, products)
+        _rows_4(padded_w, b, X, y, start, stop, z, dz, products)
     elif n_x <= 6:
-        _rows_6(w, b, X, y, start, stop, z, dz, products)
+        _rows_6(padded_w, b, X, y, start, stop, z, dz, products)
     elif n_x <= 8:
-        _rows_8(w, b, X, y, start, stop, z, dz, products)
+        _rows_8(padded_w, b, X, y, start, stop, z, dz, products)
     elif n_x <= 10:
-        _rows_10(w, b, X, y, start, stop, z, dz, products)
+        _rows_10(padded_w, b, X, y, start, stop, z, dz, products)
     elif n_x <= 12:
-        _rows_12(w, b, X, y, start, stop, z, dz, products)
+        _rows_12(padded_w, b, X, y, start, stop, z, dz, products)
     elif n_x <= 14:
-        _rows_14(w, b, X, y, start, stop, z, dz, products)
+        _rows_14(padded_w, b, X, y, start, stop, z, dz, products)
     else:
-        _rows_16(w, b, X, y, start, stop, z, dz, products)
+        _rows_16(padded_w, b, X, y, start, stop, z, dz, products)
 
 
 @numba.njit(cache=True, fastmath={"contract"}, error_model="numpy")
@@ -994,6 +992,8 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
     dz = np.empty(block)
     products = np.zeros(LANES + block)
     dw = np.zeros(w.shape[0])
+    padded_w = np.zeros(FEW_FEATURES_FEATURE_MAJOR)  # FEATURE_MAJOR_FEW's weights, zeros beyond n_x
+    padded_w[:min(w.shape[0], FEW_FEATURES_FEATURE_MAJOR)] = w[:FEW_FEATURES_FEATURE_MAJOR]
     # why: rows padded by one cache line, so the n_x stores of one sample do not all map to
     # the same L1 cache set (rows 2^k bytes apart would; measured 3x slower transposes).
     scratch = np.empty((w.shape[0] if walk == SAMPLE_MAJOR_TRANSPOSED else 0, block + 8))
@@ -1010,7 +1010,7 @@ def run_blocks(w, b, X, y, walk, block, first, last, stages):
         if have_logits:
             z, z_next = z_next, z
         elif few and stages != LOGITS_ONLY and walk == FEATURE_MAJOR:  # FEATURE_MAJOR_FEW
-            _logits_and_math_rows(w, b, X, y, start, stop, z, dz, products)
+            _logits_and_math_rows(padded_w, b, X, y, start, stop, z, dz, products)
         elif few and stages != LOGITS_ONLY:  # SAMPLE_MAJOR_FEW
             _logits_and_math_samples(w, b, X, y, start, stop, z, dz, products)
         elif micro_blocks and walk == SAMPLE_MAJOR_ONE_PASS:
